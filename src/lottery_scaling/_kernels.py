@@ -1,0 +1,272 @@
+"""Numba kernels of the trainer: full-batch Adam on f(x) = sum_i v_i act(w_i . x + b_i) + c.
+
+Private: call them through `lottery_scaling.trainer.train`, which checks and prepares
+the arrays. One network is trained start to finish by one thread (seeds run in
+parallel), so a seed's result never depends on the thread count. All scratch memory is
+allocated once per network, before the step loop.
+
+Parameter vector layout (P = N*d + 2N + 1): [w (row-major N x d), b (N), v (N), c].
+
+The sample loops must vectorise: numba's scalar `math.exp` calls libm and blocks SIMD,
+so `_exp` is a branch-free exp (Cody-Waite range reduction, degree-13 polynomial,
+exponent built by a bit cast) that LLVM can vectorise; it is accurate to about 1 ulp.
+fastmath omits 'nnan'/'ninf' so that diverged networks are still detected, and
+error_model="numpy" drops the ZeroDivisionError check that keeps a division from vectorising.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
+
+FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+
+SILU, RELU, LEAKY_RELU, TANH = 0, 1, 2, 3
+ACTIVATION_CODES = {"silu": SILU, "relu": RELU, "leaky_relu": LEAKY_RELU, "tanh": TANH}
+LEAKY_SLOPE = 0.01
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # few mantissa bits: k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+
+
+@intrinsic
+def _int64_bits_as_float64(typingctx, bits):
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _exp(x):
+    """exp(x) for float64, vectorisable; inputs outside [-708, 709] are clamped."""
+    x = min(max(x, -708.0), 709.0)
+    k = np.floor(x * _LOG2E + 0.5)
+    r = (x - k * _LN2_HI) - k * _LN2_LO
+    # Taylor series of exp on |r| <= ln2/2, Horner form; truncation error < 1e-17.
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    return p * _int64_bits_as_float64((np.int64(k) + 1023) << 52)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _preactivation(w, b, i, xT, z):
+    """z[m] = w[i] . x[m] + b[i]."""
+    d = xT.shape[0]
+    M = xT.shape[1]
+    bi = b[i]
+    w0 = w[i, 0]
+    for m in range(M):
+        z[m] = w0 * xT[0, m] + bi
+    for k in range(1, d):
+        wk = w[i, k]
+        for m in range(M):
+            z[m] += wk * xT[k, m]
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _forward(act, w, b, v, c, xT, f, z, keep):
+    """f = network output on the samples xT (d, M). keep (N, M) receives what the
+    backward pass needs per neuron: the sigmoid for SiLU, the activation for tanh."""
+    N = w.shape[0]
+    M = xT.shape[1]
+    one = f.dtype.type(1.0)
+    zero = f.dtype.type(0.0)
+    slope = f.dtype.type(LEAKY_SLOPE)
+    for m in range(M):
+        f[m] = c
+    for i in range(N):
+        _preactivation(w, b, i, xT, z)
+        vi = v[i]
+        ki = keep[i]
+        if act == SILU:
+            for m in range(M):
+                zm = z[m]
+                s = one / (one + _exp(-zm))
+                ki[m] = s
+                f[m] += vi * (zm * s)
+        elif act == RELU:
+            for m in range(M):
+                f[m] += vi * max(z[m], zero)
+        elif act == LEAKY_RELU:
+            for m in range(M):
+                zm = z[m]
+                f[m] += vi * (zm if zm > zero else slope * zm)
+        else:
+            for m in range(M):
+                t = np.tanh(z[m])
+                ki[m] = t
+                f[m] += vi * t
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _loss_and_output_grad(f, y, g):
+    """Mean squared error; g = dLoss/df = 2 (f - y) / M."""
+    M = f.shape[0]
+    scale = f.dtype.type(2.0 / M)
+    total = 0.0  # float64 even for float32 networks
+    for m in range(M):
+        r = f[m] - y[m]
+        total += r * r
+        g[m] = scale * r
+    return total / M
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _backward(act, w, b, v, xT, g, z, keep, grad):
+    """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df."""
+    N = w.shape[0]
+    d = w.shape[1]
+    M = xT.shape[1]
+    one = g.dtype.type(1.0)
+    zero = g.dtype.type(0.0)
+    slope = g.dtype.type(LEAKY_SLOPE)
+    off_b = N * d
+    off_v = off_b + N
+    gc = zero
+    for m in range(M):
+        gc += g[m]
+    grad[off_v + N] = gc
+    for i in range(N):
+        _preactivation(w, b, i, xT, z)
+        ki = keep[i]
+        gv = zero
+        gb = zero
+        # after each branch, z holds dLoss/dz / v_i
+        if act == SILU:
+            for m in range(M):
+                zm = z[m]
+                s = ki[m]
+                gm = g[m]
+                gv += gm * (zm * s)
+                dz = gm * (s * (one + zm * (one - s)))
+                gb += dz
+                z[m] = dz
+        elif act == RELU:
+            for m in range(M):
+                zm = z[m]
+                gm = g[m]
+                gv += gm * max(zm, zero)
+                dz = gm if zm > zero else zero
+                gb += dz
+                z[m] = dz
+        elif act == LEAKY_RELU:
+            for m in range(M):
+                zm = z[m]
+                gm = g[m]
+                pos = zm > zero
+                gv += gm * (zm if pos else slope * zm)
+                dz = gm if pos else slope * gm
+                gb += dz
+                z[m] = dz
+        else:
+            for m in range(M):
+                t = ki[m]
+                gm = g[m]
+                gv += gm * t
+                dz = gm * (one - t * t)
+                gb += dz
+                z[m] = dz
+        vi = v[i]
+        for k in range(d):
+            gw = zero
+            for m in range(M):
+                gw += z[m] * xT[k, m]
+            grad[i * d + k] = vi * gw
+        grad[off_b + i] = vi * gb
+        grad[off_v + i] = gv
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
+    """One torch.optim.Adam step (no weight decay, no amsgrad), step counted from 1.
+
+    As in torch, the bias corrections are computed in float64 and the per-element
+    update in the parameters' dtype: m1 <- lerp(m1, g, 1 - beta1),
+    m2 <- beta2 m2 + (1 - beta2) g^2, theta <- theta - lr/bc1 * m1 / (sqrt(m2)/sqrt(bc2) + eps).
+    """
+    cast = theta.dtype.type
+    step_size = cast(lr / (1.0 - beta1**step))
+    bias2_sqrt = cast(np.sqrt(1.0 - beta2**step))
+    keep1 = cast(1.0 - beta1)
+    b2 = cast(beta2)
+    keep2 = cast(1.0 - beta2)
+    eps_t = cast(eps)
+    for p in range(theta.shape[0]):
+        gp = grad[p]
+        m1[p] += keep1 * (gp - m1[p])
+        m2[p] = b2 * m2[p] + keep2 * gp * gp
+        theta[p] -= step_size * m1[p] / (np.sqrt(m2[p]) / bias2_sqrt + eps_t)
+
+
+@njit(cache=True, error_model="numpy")
+def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve):
+    """Train one network in place. Returns True if it diverged (non-finite loss)."""
+    M = xT.shape[1]
+    w = theta[: N * d].reshape((N, d))
+    b = theta[N * d : N * d + N]
+    v = theta[N * d + N : N * d + 2 * N]
+    grad = np.zeros_like(theta)
+    m1 = np.zeros_like(theta)
+    m2 = np.zeros_like(theta)
+    f = np.empty(M, dtype=theta.dtype)
+    g = np.empty(M, dtype=theta.dtype)
+    z = np.empty(M, dtype=theta.dtype)
+    keep = np.empty((N, M), dtype=theta.dtype)
+    K = curve_steps.shape[0]
+    ci = 0
+    lr = lr0
+    for t in range(steps):
+        if t > 0 and t % lr_decay_every == 0:
+            lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
+        _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+        loss = _loss_and_output_grad(f, y, g)
+        while ci < K and curve_steps[ci] == t:
+            curve[ci] = loss
+            ci += 1
+        if not np.isfinite(loss):
+            for j in range(ci, K):
+                curve[j] = loss
+            return True
+        _backward(act, w, b, v, xT, g, z, keep, grad)
+        _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
+    _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+    loss = _loss_and_output_grad(f, y, g)
+    for j in range(ci, K):
+        curve[j] = loss
+    return not np.isfinite(loss)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def train_batch(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged):
+    """Train theta[s] (S, P) in place for every s, in parallel over networks."""
+    for s in prange(theta.shape[0]):
+        diverged[s] = _train_one(
+            act, theta[s], N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve[s]
+        )
+
+
+@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+def exp_throughput_kernel(x, out, repeats):
+    """Vectorised exp over x, repeated; used by the benchmark as the speed floor."""
+    n = x.shape[0]
+    for r in range(repeats):
+        for j in prange(n):
+            out[j] += _exp(x[j])

@@ -1,0 +1,191 @@
+"""Train many networks of one (task, activation, width): checks and prepares arrays for the numba kernels."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from . import init, model, tasks
+from .errors import UserError
+
+DTYPES = ("float64", "float32")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Every setting that determines a trained network, apart from its seed (SPEC section 1)."""
+
+    task: str
+    activation: str
+    width: int
+    steps: int = 50000
+    lr: float = 1e-2
+    lr_decay: float = 0.2
+    lr_decay_every: int = 10000
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    n_train: int = 1000
+    n_test: int | None = None
+    x_range: tuple[float, float] | None = None
+    data_seed: int = 0
+    init_seed: int = 0
+    dtype: str = "float64"
+    curve_points: int = 51
+
+    def data_spec(self) -> tasks.DataSpec:
+        return tasks.DataSpec(self.task, self.n_train, self.n_test, self.x_range, self.data_seed)
+
+    def resolved(self) -> "TrainSettings":
+        """Validated copy with data defaults (n_test, x_range) filled in."""
+        self.validate()
+        data = self.data_spec().resolved()
+        values = asdict(self)
+        values.update(n_test=data.n_test, x_range=data.x_range)
+        return TrainSettings(**values)
+
+    def validate(self) -> None:
+        tasks.input_dim(self.task)
+        model.check_activation(self.activation)
+        _require(self.width >= 1, "width", "an integer >= 1", self.width)
+        _require(self.steps >= 0, "steps", "an integer >= 0", self.steps)
+        _require(math.isfinite(self.lr) and self.lr > 0, "lr", "a number > 0", self.lr)
+        _require(math.isfinite(self.lr_decay) and self.lr_decay > 0, "lr_decay", "a number > 0", self.lr_decay)
+        _require(self.lr_decay_every >= 1, "lr_decay_every", "an integer >= 1", self.lr_decay_every)
+        _require(0 <= self.beta1 < 1, "beta1", "a number in [0, 1)", self.beta1)
+        _require(0 <= self.beta2 < 1, "beta2", "a number in [0, 1)", self.beta2)
+        _require(math.isfinite(self.eps) and self.eps > 0, "eps", "a number > 0", self.eps)
+        _require(self.dtype in DTYPES, "dtype", " or ".join(DTYPES), self.dtype)
+        _require(self.curve_points >= 2, "curve_points", "an integer >= 2", self.curve_points)
+        _require(self.init_seed >= 0, "init_seed", "an integer >= 0", self.init_seed)
+        self.data_spec().validate()
+
+    def as_attrs(self) -> dict:
+        """Flat dict of plain values, for HDF5 attributes and provenance."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+def _require(ok: bool, name: str, allowed: str, value) -> None:
+    if not ok:
+        raise UserError(f"{name} must be {allowed}, got {value!r}")
+
+
+@dataclass
+class TrainResult:
+    """Final parameters and losses of S networks (arrays indexed by seed position)."""
+
+    settings: TrainSettings
+    seed: np.ndarray  # (S,) int64
+    w: np.ndarray  # (S, N, d)
+    b: np.ndarray  # (S, N)
+    v: np.ndarray  # (S, N)
+    c: np.ndarray  # (S,)
+    train_loss: np.ndarray  # (S,) float64 MSE on the training set
+    test_loss: np.ndarray  # (S,) float64 MSE on the test set
+    diverged: np.ndarray  # (S,) bool
+    loss_curve: np.ndarray  # (S, K) training MSE at curve_step, in the training dtype
+    curve_step: np.ndarray  # (K,) int64
+    seconds: float = 0.0
+    extra_attrs: dict = field(default_factory=dict)
+
+
+def curve_steps(steps: int, points: int) -> np.ndarray:
+    """K distinct step indices from 0 to `steps` (inclusive), evenly spaced."""
+    return np.unique(np.round(np.linspace(0, steps, points)).astype(np.int64))
+
+
+def parse_seeds(text: str) -> np.ndarray:
+    """'0:1000' (half-open range), '7' or '1,5,9' -> sorted unique int64 seeds."""
+    try:
+        if ":" in text:
+            lo, hi = (int(p) for p in text.split(":"))
+            seeds = np.arange(lo, hi, dtype=np.int64)
+        else:
+            seeds = np.array([int(p) for p in text.split(",")], dtype=np.int64)
+    except ValueError:
+        raise UserError(f"seeds must look like START:STOP, N or N,M,...; got {text!r}") from None
+    if seeds.size == 0 or seeds.min() < 0:
+        raise UserError(f"seeds must be a non-empty set of integers >= 0; got {text!r}")
+    if np.unique(seeds).size != seeds.size:
+        raise UserError(f"seeds contain duplicates: {text!r}")
+    return seeds
+
+
+def evaluate_losses(settings: TrainSettings, w, b, v, c, x, y, block_elems: int = 2**22) -> np.ndarray:
+    """MSE of each network on (x, y), evaluated in float64 in blocks of seeds."""
+    S, N = b.shape
+    out = np.empty(S)
+    per = max(1, block_elems // max(1, N * x.shape[0]))
+    with np.errstate(all="ignore"):
+        for lo in range(0, S, per):
+            hi = min(S, lo + per)
+            out[lo:hi] = model.mse(
+                w[lo:hi].astype(np.float64), b[lo:hi].astype(np.float64), v[lo:hi].astype(np.float64),
+                c[lo:hi].astype(np.float64), x, y, settings.activation,
+            )
+    return out
+
+
+def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None) -> TrainResult:
+    """Train one network per seed with full-batch Adam; parallel over seeds.
+
+    threads: numba threads to use (default: numba's current setting).
+    progress: optional callable(done, total, seconds) called after each batch of seeds.
+    """
+    import numba
+
+    from . import _kernels
+
+    settings = settings.resolved()
+    seeds = np.asarray(seeds, dtype=np.int64)
+    if seeds.ndim != 1 or seeds.size == 0:
+        raise UserError("seeds must be a non-empty 1-d list of integers")
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"threads must be >= 1, got {threads}")
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    dtype = np.dtype(settings.dtype)
+    N = settings.width
+    x_train, y_train, x_test, y_test = tasks.make_dataset(settings.data_spec())
+    d = x_train.shape[1]
+    w0, b0, v0, c0 = init.initial_parameters(d, N, seeds, settings.init_seed)
+    S = seeds.size
+    theta = np.concatenate([w0.reshape(S, N * d), b0, v0, c0[:, None]], axis=1).astype(dtype)
+    theta = np.ascontiguousarray(theta)
+    xT = np.ascontiguousarray(x_train.T, dtype=dtype)
+    y = np.ascontiguousarray(y_train, dtype=dtype)
+    steps_at = curve_steps(settings.steps, settings.curve_points)
+    curve = np.empty((S, steps_at.size), dtype=dtype)
+    diverged = np.zeros(S, dtype=np.bool_)
+
+    # Batches of whole thread-multiples keep every thread busy and let us report progress.
+    n_threads = numba.get_num_threads()
+    batch = max(n_threads, int(math.ceil(S / 20 / n_threads)) * n_threads)
+    start = time.perf_counter()
+    act = _kernels.ACTIVATION_CODES[settings.activation]
+    for lo in range(0, S, batch):
+        hi = min(S, lo + batch)
+        _kernels.train_batch(
+            act, theta[lo:hi], N, d, xT, y, settings.steps, settings.lr, settings.lr_decay,
+            settings.lr_decay_every, settings.beta1, settings.beta2, settings.eps, steps_at,
+            curve[lo:hi], diverged[lo:hi],
+        )
+        if progress is not None:
+            progress(hi, S, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+
+    w = theta[:, : N * d].reshape(S, N, d).copy()
+    b = theta[:, N * d : N * d + N].copy()
+    v = theta[:, N * d + N : N * d + 2 * N].copy()
+    c = theta[:, -1].copy()
+    train_loss = evaluate_losses(settings, w, b, v, c, x_train, y_train)
+    test_loss = evaluate_losses(settings, w, b, v, c, x_test, y_test)
+    diverged |= ~np.isfinite(train_loss) | ~np.isfinite(test_loss)
+    return TrainResult(settings, seeds.copy(), w, b, v, c, train_loss, test_loss, diverged, curve, steps_at, seconds)
