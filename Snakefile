@@ -1,0 +1,18 @@
+# lottery-scaling: train-per-width -> histogram -> pair-and-disentangle -> synergy -> fit,
+# plus figures, a claims table and a report. See README.md.
+from snakemake.utils import min_version
+
+min_version("8.20")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

@@ -1,0 +1,101 @@
+# Helpers shared by all rules: config validation, experiments, result paths.
+import hashlib
+import json
+import math
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # use this checkout's package
+from lottery_scaling.provenance import core_hash
+from lottery_scaling.trainer import TrainSettings
+
+validate(config, "../schemas/config.schema.yaml")
+
+R = config.get("results", "results").rstrip("/")
+SEEDS_PER_JOB = int(config.get("seeds_per_job", 100))
+TRAIN_THREADS = int(config.get("train_threads", 2))
+CORE_HASH = core_hash()
+
+# Every rule file appends its final targets here; `rule all` asks for all of them.
+FINAL_OUTPUTS = []
+# CSV files of claim rows (columns: see README "Claims table"); the claims rule concatenates them.
+CLAIM_PARTS = []
+
+_TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task", "activation", "width")]
+_TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}
+
+
+def _experiment(name, spec):
+    training = dict(_TRAINING_DEFAULTS)
+    training.update(config.get("training") or {})
+    training.update(spec.get("training") or {})
+    settings = TrainSettings(task=spec["task"], activation=spec["activation"], width=1, **{
+        k: (tuple(v) if isinstance(v, list) else v) for k, v in training.items()
+    }).resolved().as_attrs()
+    del settings["width"]
+    seeds = spec["seeds"]
+    lo, hi = (0, seeds) if isinstance(seeds, int) else seeds
+    if hi <= lo:
+        raise ValueError(f"config: experiments.{name}.seeds: [START, STOP] needs STOP > START, got {seeds}")
+    # A run is named by what made it (open_lth style): same settings, same folder.
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+    return {
+        "name": name,
+        "task": spec["task"],
+        "activation": spec["activation"],
+        "widths": sorted(spec["widths"]),
+        "seeds": (lo, hi),
+        "settings": settings,
+        "run": f"{spec['task']}-{spec['activation']}-{digest}",
+    }
+
+
+EXPERIMENTS = {name: _experiment(name, spec) for name, spec in config["experiments"].items()}
+RUNS = {e["run"]: e["settings"] for e in EXPERIMENTS.values()}
+
+
+def seed_chunks(lo, hi):
+    """Half-open seed chunks aligned on multiples of seeds_per_job."""
+    edges = sorted({lo, hi, *range((lo // SEEDS_PER_JOB + 1) * SEEDS_PER_JOB, hi, SEEDS_PER_JOB)})
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def chunk_file(run, width, lo, hi):
+    return f"{R}/train/{run}/N{width}/seeds{lo}-{hi}.h5"
+
+
+def merged_file(experiment, width):
+    """All seeds of one experiment and width (input of every analysis stage)."""
+    e = EXPERIMENTS[experiment]
+    lo, hi = e["seeds"]
+    return f"{R}/train/{e['run']}/N{width}_seeds{lo}-{hi}.h5"
+
+
+def train_cli_args(settings):
+    """Command-line options of `lottery-scaling train` for a settings dict."""
+    args = []
+    for key, value in settings.items():
+        if key in ("task", "activation"):
+            args.append(f"--{key} {value}")
+        elif key == "x_range":
+            args.append(f"--x-range {value[0]!r} {value[1]!r}")
+        else:
+            args.append(f"--{key.replace('_', '-')} {value!r}")
+    return " ".join(args)
+
+
+def train_work(settings, width, n_seeds):
+    """Neuron-sample-steps of a training job (its cost)."""
+    return width * n_seeds * settings["steps"] * settings["n_train"]
+
+
+for _name, _e in EXPERIMENTS.items():
+    for _width in _e["widths"]:
+        FINAL_OUTPUTS.append(merged_file(_name, _width))
+
+
+def all_outputs():
+    return FINAL_OUTPUTS
