@@ -5,7 +5,11 @@ from snakemake.utils import min_version
 min_version("8.20")
 
 
-configfile: "config.yaml"
+# A --configfile on the command line replaces config.yaml instead of being merged into it,
+# so its experiments are exactly the ones that run (--config KEY=VALUE still overrides).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
