@@ -1,0 +1,75 @@
+"""The command line: a real training run, and one clear line (exit 2, no file) for every bad argument."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lottery_scaling import h5io
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "lottery_scaling", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_train_writes_a_complete_file_and_logs_progress(tmp_path):
+    out = tmp_path / "n2.h5"
+    proc = run_cli("train", "--task", "x2", "--activation", "silu", "--width", "2", "--seeds", "0:6",
+                   "--steps", "200", "--n-train", "40", "--n-test", "21", "--lr-decay-every", "50",
+                   "--x-range", "-1", "1", "--threads", "1", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "6/6 networks" in proc.stderr and "done" in proc.stderr
+    result = h5io.read_result(out)
+    assert result.seed.tolist() == list(range(6))
+    assert result.settings.x_range == (-1.0, 1.0) and result.settings.lr_decay_every == 50
+    assert np.all(np.isfinite(result.test_loss))
+
+
+BAD = [
+    (["--width", "0"], "--width: must be an integer >= 1, got 0"),
+    (["--width", "two"], "--width: must be an integer >= 1, got 'two'"),
+    (["--task", "x5"], "--task: invalid choice: 'x5'"),
+    (["--activation", "gelu"], "--activation: invalid choice: 'gelu'"),
+    (["--seeds", "9:3"], "seeds"),
+    (["--lr", "-0.1"], "--lr: must be a finite number > 0"),
+    (["--dtype", "float16"], "--dtype: invalid choice"),
+    (["--x-range", "2", "-2"], "x_range must be two finite numbers LO < HI"),
+    (["--out", "result.txt"], "--out: must be a file name ending in .h5"),
+    (["--steps", "-5"], "--steps: must be an integer >= 0"),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD)
+def test_bad_argument_gives_one_line_and_no_file(tmp_path, change, message):
+    args = {"--task": "x2", "--activation": "silu", "--width": "2", "--seeds": "0:2", "--steps": "5",
+            "--out": str(tmp_path / "out.h5")}
+    i = 0
+    extra = []
+    while i < len(change):
+        key = change[i]
+        values = []
+        i += 1
+        while i < len(change) and not change[i].startswith("--"):
+            values.append(change[i])
+            i += 1
+        if key in args:
+            args[key] = values[0]
+        else:
+            extra += [key, *values]
+    flat = [item for kv in args.items() for item in kv] + extra
+    proc = run_cli("train", *flat, cwd=tmp_path)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert message in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_merge_of_a_corrupt_file_is_one_line(tmp_path):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not hdf5 at all")
+    proc = run_cli("merge", str(bad), "--out", str(tmp_path / "m.h5"))
+    assert proc.returncode == 2 and "bad.h5" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "m.h5").exists()

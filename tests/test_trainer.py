@@ -1,0 +1,168 @@
+"""The numba trainer against a plain numpy reference, finite differences, and its determinism promises."""
+
+import numpy as np
+import pytest
+
+from lottery_scaling import _kernels, init, model, tasks
+from lottery_scaling.errors import UserError
+from lottery_scaling.trainer import TrainSettings, curve_steps, parse_seeds, train
+
+from .reference import adam_train, gradients
+
+ACTS = ["silu", "relu", "leaky_relu", "tanh"]
+
+
+def _flat(w, b, v, c):
+    return np.concatenate([w.ravel(), b, v, [c]])
+
+
+def _random_net(rng, N, d):
+    return rng.normal(size=(N, d)), rng.normal(size=N), rng.normal(size=N), rng.normal()
+
+
+@pytest.mark.parametrize("act", ACTS)
+@pytest.mark.parametrize("d", [1, 3])
+def test_kernel_gradient_matches_reference_and_finite_differences(act, d):
+    rng = np.random.default_rng(10 + d)
+    N, M = 5, 37
+    w, b, v, c = _random_net(rng, N, d)
+    x = rng.uniform(-2, 2, size=(M, d))
+    y = np.sin(x).sum(axis=1)
+    # numba: forward, loss, backward
+    f = np.empty(M); g = np.empty(M); z = np.empty(M); keep = np.empty((N, M)); grad = np.empty(N * d + 2 * N + 1)
+    xT = np.ascontiguousarray(x.T)
+    code = _kernels.ACTIVATION_CODES[act]
+    _kernels._forward(code, w, b, v, c, xT, f, z, keep)
+    loss = _kernels._loss_and_output_grad(f, y, g)
+    _kernels._backward(code, w, b, v, xT, g, z, keep, grad)
+    gw, gb, gv, gc, ref_loss = gradients(w, b, v, c, x, y, act)
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-13)
+    np.testing.assert_allclose(grad, _flat(gw, gb, gv, gc), rtol=1e-11, atol=1e-13)
+    # central finite differences of the numpy loss
+    theta = _flat(w, b, v, c)
+
+    def loss_at(t):
+        return model.mse(t[: N * d].reshape(N, d), t[N * d : N * d + N], t[N * d + N : -1], t[-1], x, y, act)
+
+    h = 1e-6
+    fd = np.array([(loss_at(theta + h * e) - loss_at(theta - h * e)) / (2 * h) for e in np.eye(theta.size)])
+    np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("act", ACTS)
+def test_training_matches_numpy_adam_reference(act):
+    settings = TrainSettings("x2", act, width=4, steps=300, lr_decay_every=100, n_train=64, n_test=33)
+    seeds = np.array([3, 11])
+    result = train(settings, seeds)
+    x, y, _, _ = tasks.make_dataset(settings.data_spec())
+    w0, b0, v0, c0 = init.initial_parameters(1, 4, seeds)
+    for k in range(seeds.size):
+        (w, b, v, c), losses = adam_train(w0[k], b0[k], v0[k], c0[k], x, y, act, steps=300, lr_decay_every=100)
+        np.testing.assert_allclose(result.w[k], w, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(result.b[k], b, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(result.v[k], v, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(result.c[k], c, rtol=0, atol=1e-12)
+        # loss curve: entry j is the loss after curve_step[j] updates
+        final = model.mse(w, b, v, c, x, y, act)
+        expected = np.append(losses, final)[result.curve_step]
+        np.testing.assert_allclose(result.loss_curve[k], expected, rtol=1e-9)
+        np.testing.assert_allclose(result.train_loss[k], final, rtol=1e-9)
+
+
+def test_multidimensional_task_matches_reference():
+    settings = TrainSettings("prod3", "silu", width=6, steps=150, n_train=80, n_test=50)
+    result = train(settings, np.array([0]))
+    x, y, xt, yt = tasks.make_dataset(settings.data_spec())
+    assert x.shape == (80, 3)
+    w0, b0, v0, c0 = init.initial_parameters(3, 6, [0])
+    (w, b, v, c), _ = adam_train(w0[0], b0[0], v0[0], c0[0], x, y, "silu", steps=150)
+    np.testing.assert_allclose(result.w[0], w, atol=1e-12)
+    np.testing.assert_allclose(result.test_loss[0], model.mse(w, b, v, c, xt, yt, "silu"), rtol=1e-9)
+
+
+def test_initialisation_follows_pytorch_defaults():
+    w, b, v, c = init.initial_parameters(d=4, width=50, seeds=np.arange(200))
+    assert np.abs(w).max() <= 0.5 and np.abs(b).max() <= 0.5  # 1/sqrt(d)
+    assert np.abs(v).max() <= 1 / np.sqrt(50) and np.abs(c).max() <= 1 / np.sqrt(50)
+    # uniform: mean ~0, variance bound^2/3
+    assert abs(w.var() - 0.25 / 3) < 0.01
+    assert abs(v.var() - (1 / 50) / 3) < 0.001
+
+
+def test_seed_determines_network_regardless_of_threads_and_chunking():
+    import numba
+
+    settings = TrainSettings("x2", "silu", width=3, steps=200, n_train=50, n_test=20)
+    numba.set_num_threads(1)
+    one = train(settings, np.arange(0, 10))
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    both = train(settings, np.arange(0, 10))
+    first = train(settings, np.arange(0, 5))
+    second = train(settings, np.arange(5, 10))
+    for name in ("w", "b", "v", "c", "train_loss", "test_loss", "loss_curve"):
+        a = getattr(one, name)
+        assert np.array_equal(a, getattr(both, name)), name
+        assert np.array_equal(a, np.concatenate([getattr(first, name), getattr(second, name)])), name
+    # a different seed gives a different network; a different init_seed too
+    assert not np.array_equal(one.w[0], one.w[1])
+    other = train(TrainSettings("x2", "silu", width=3, steps=200, n_train=50, n_test=20, init_seed=1), np.arange(1))
+    assert not np.array_equal(one.w[0], other.w[0])
+
+
+def test_diverged_networks_are_marked_not_fatal():
+    # an absurd learning rate overflows every network after one step: marked, training goes on
+    settings = TrainSettings("x2", "silu", width=2, steps=300, lr=1e300, n_train=50, n_test=20)
+    result = train(settings, np.arange(6))
+    assert result.diverged.all()
+    assert np.all(~np.isfinite(result.train_loss))
+    assert np.isfinite(result.loss_curve[:, 0]).all() and not np.isfinite(result.loss_curve[:, -1]).any()
+    calm = train(TrainSettings("x2", "silu", width=2, steps=100, n_train=50, n_test=20), np.arange(4))
+    assert not calm.diverged.any()
+
+
+def test_float32_option_trains_in_float32():
+    settings = TrainSettings("x2", "silu", width=4, steps=400, n_train=64, n_test=33, dtype="float32")
+    r32 = train(settings, np.arange(4))
+    r64 = train(TrainSettings("x2", "silu", width=4, steps=400, n_train=64, n_test=33), np.arange(4))
+    assert r32.w.dtype == np.float32 and r32.loss_curve.dtype == np.float32
+    assert r32.train_loss.dtype == np.float64  # losses are evaluated in float64
+    np.testing.assert_allclose(r32.train_loss, r64.train_loss, rtol=1e-2)
+
+
+def test_loss_decreases_on_x2():
+    result = train(TrainSettings("x2", "silu", width=10, steps=2000, lr_decay_every=500, n_train=100, n_test=50), np.arange(4))
+    assert np.all(result.loss_curve[:, -1] < 1e-2 * result.loss_curve[:, 0])
+
+
+def test_curve_steps_cover_start_and_end():
+    steps = curve_steps(50000, 51)
+    assert steps[0] == 0 and steps[-1] == 50000 and steps.size == 51
+    assert curve_steps(3, 51).tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(width=0), "width"),
+        (dict(lr=-1.0), "lr"),
+        (dict(dtype="float16"), "dtype"),
+        (dict(task="x5"), "x5"),
+        (dict(activation="gelu"), "gelu"),
+        (dict(x_range=(1.0, -1.0)), "x_range"),
+        (dict(lr_decay_every=0), "lr_decay_every"),
+    ],
+)
+def test_bad_settings_name_the_setting(kwargs, message):
+    base = dict(task="x2", activation="silu", width=2)
+    base.update(kwargs)
+    with pytest.raises(UserError, match=message):
+        TrainSettings(**base).resolved()
+
+
+def test_parse_seeds():
+    assert parse_seeds("0:4").tolist() == [0, 1, 2, 3]
+    assert parse_seeds("7").tolist() == [7]
+    assert parse_seeds("1,5,9").tolist() == [1, 5, 9]
+    for bad in ["5:3", "a:b", "-1", "1,1", ""]:
+        with pytest.raises(UserError):
+            parse_seeds(bad)
