@@ -1,3 +1,7 @@
 """lottery-scaling: train many tiny two-layer networks and test the N^-1 lottery-ticket scaling law."""
 
 __version__ = "0.1.0"
+
+from ._simd import prefer_wide_vectors as _prefer_wide_vectors
+
+_prefer_wide_vectors()

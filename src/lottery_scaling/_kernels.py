@@ -195,6 +195,104 @@ def _backward(act, w, b, v, xT, g, z, keep, grad):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _forward_1d(act, w, b, v, c, x, f, keep):
+    """_forward for d = 1 with the pre-activation fused into each loop (x is xT[0])."""
+    N = w.shape[0]
+    M = x.shape[0]
+    one = f.dtype.type(1.0)
+    zero = f.dtype.type(0.0)
+    slope = f.dtype.type(LEAKY_SLOPE)
+    for m in range(M):
+        f[m] = c
+    for i in range(N):
+        wi = w[i, 0]
+        bi = b[i]
+        vi = v[i]
+        ki = keep[i]
+        if act == SILU:
+            for m in range(M):
+                zm = wi * x[m] + bi
+                s = one / (one + _exp(-zm))
+                ki[m] = s
+                f[m] += vi * (zm * s)
+        elif act == RELU:
+            for m in range(M):
+                f[m] += vi * max(wi * x[m] + bi, zero)
+        elif act == LEAKY_RELU:
+            for m in range(M):
+                zm = wi * x[m] + bi
+                f[m] += vi * (zm if zm > zero else slope * zm)
+        else:
+            for m in range(M):
+                t = np.tanh(wi * x[m] + bi)
+                ki[m] = t
+                f[m] += vi * t
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _backward_1d(act, w, b, v, x, g, keep, grad):
+    """_backward for d = 1 with pre-activation and weight gradient fused into one loop."""
+    N = w.shape[0]
+    M = x.shape[0]
+    one = g.dtype.type(1.0)
+    zero = g.dtype.type(0.0)
+    slope = g.dtype.type(LEAKY_SLOPE)
+    gc = zero
+    for m in range(M):
+        gc += g[m]
+    grad[3 * N] = gc
+    for i in range(N):
+        wi = w[i, 0]
+        bi = b[i]
+        ki = keep[i]
+        gv = zero
+        gb = zero
+        gw = zero
+        if act == SILU:
+            for m in range(M):
+                xm = x[m]
+                zm = wi * xm + bi
+                s = ki[m]
+                gm = g[m]
+                gv += gm * (zm * s)
+                dz = gm * (s * (one + zm * (one - s)))
+                gb += dz
+                gw += dz * xm
+        elif act == RELU:
+            for m in range(M):
+                xm = x[m]
+                zm = wi * xm + bi
+                gm = g[m]
+                gv += gm * max(zm, zero)
+                dz = gm if zm > zero else zero
+                gb += dz
+                gw += dz * xm
+        elif act == LEAKY_RELU:
+            for m in range(M):
+                xm = x[m]
+                zm = wi * xm + bi
+                gm = g[m]
+                pos = zm > zero
+                gv += gm * (zm if pos else slope * zm)
+                dz = gm if pos else slope * gm
+                gb += dz
+                gw += dz * xm
+        else:
+            for m in range(M):
+                xm = x[m]
+                t = ki[m]
+                gm = g[m]
+                gv += gm * t
+                dz = gm * (one - t * t)
+                gb += dz
+                gw += dz * xm
+        vi = v[i]
+        grad[i] = vi * gw
+        grad[N + i] = vi * gb
+        grad[2 * N + i] = gv
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
     """One torch.optim.Adam step (no weight decay, no amsgrad), step counted from 1.
 
@@ -236,7 +334,10 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
     for t in range(steps):
         if t > 0 and t % lr_decay_every == 0:
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
-        _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+        if d == 1:
+            _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep)
+        else:
+            _forward(act, w, b, v, theta[-1], xT, f, z, keep)
         loss = _loss_and_output_grad(f, y, g)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
@@ -245,7 +346,10 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
             for j in range(ci, K):
                 curve[j] = loss
             return True
-        _backward(act, w, b, v, xT, g, z, keep, grad)
+        if d == 1:
+            _backward_1d(act, w, b, v, xT[0], g, keep, grad)
+        else:
+            _backward(act, w, b, v, xT, g, z, keep, grad)
         _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
     _forward(act, w, b, v, theta[-1], xT, f, z, keep)
     loss = _loss_and_output_grad(f, y, g)

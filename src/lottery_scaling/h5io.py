@@ -50,6 +50,8 @@ def _software_versions() -> dict:
         "numba_version": numba.__version__,
         "numpy_version": np.__version__,
         "h5py_version": h5py.__version__,
+        "numba_cpu_name": str(numba.config.CPU_NAME or "host"),
+        "numba_cpu_features": str(numba.config.CPU_FEATURES or "host"),
     }
 
 
