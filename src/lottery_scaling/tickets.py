@@ -34,6 +34,18 @@ from .model import activation
 from .pairing import Pairing
 
 
+def active_neurons(w, b, v, x: np.ndarray, act: str, scale: float, tol: float = 1e-6) -> np.ndarray:
+    """Boolean mask of neurons whose output contribution v_i act(w_i x + b_i) has RMS over the
+    inputs >= tol * scale (scale: e.g. the standard deviation of the target). Wide networks
+    park many neurons at (w, b, v) ~ (0, 0, 0) (the paper's "useless" tickets); they carry
+    no function and are left out of the symmetric-neuron statistic."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    w = np.asarray(w, dtype=np.float64).reshape(-1)
+    b, v = np.asarray(b, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    h = v[:, None] * activation(act, w[:, None] * x[None, :] + b[:, None])
+    return np.sqrt(np.mean(h**2, axis=1)) >= tol * scale
+
+
 def ticket_functions(w, b, v, pairing: Pairing, x: np.ndarray, act: str) -> np.ndarray:
     """g_k(x) for every pair k: shape (P, M) for inputs x (M, 1) or (M,)."""
     x = np.asarray(x, dtype=np.float64).reshape(-1)

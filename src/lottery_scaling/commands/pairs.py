@@ -15,7 +15,7 @@ TICKET_COLUMNS = [
 NETWORK_COLUMNS = [
     "seed", "width", "train_loss", "test_loss", "n_pairs", "n_unmatched", "median_asymmetry", "max_asymmetry",
     "best_r2", "median_r2", "participation_ratio", "n_components_99", "mirror_nn_ratio", "mirror_nn_median",
-    "plain_nn_median", "w_scale",
+    "plain_nn_median", "n_active", "w_scale",
 ]
 
 
@@ -26,6 +26,9 @@ def configure(p) -> None:
     p.add_argument("--w-scale", type=positive_float, default=None,
                    help="weight scale s of the mirror distance sqrt(s^2 (w_i+w_j)^2 + (b_i-b_j)^2) "
                         "(default: RMS of the training inputs, i.e. the RMS pre-activation difference)")
+    p.add_argument("--dead-tol", type=positive_float, default=1e-6,
+                   help="a neuron whose output contribution has RMS < DEAD_TOL * std(target) is inactive and left out "
+                        "of the symmetric-neuron statistic (default %(default)s)")
     p.add_argument("--variance", type=float, default=0.99,
                    help="share of the error variance for the component count (default %(default)s)")
 
@@ -36,7 +39,7 @@ def run(args) -> int:
 
     from ..errors import UserError
     from ..pairing import mirror_nn_ratio
-    from ..tickets import analyse_network
+    from ..tickets import active_neurons, analyse_network
     from ._pairs_common import load_d1, w_scale_for, write_csv
 
     if not 0 < args.variance <= 1:
@@ -53,13 +56,14 @@ def run(args) -> int:
             p, q = pr.pos[k], pr.neg[k]
             tickets.append([int(res.seed[i]), k, int(p), int(q), w[p], b[p], v[p], w[q], b[q], v[q],
                             pr.distance[k], pr.asymmetry[k], fit.r2[k], fit.slope[k], fit.intercept[k]])
-        ratio, med_m, med_p = mirror_nn_ratio(w, b, s)
+        active = active_neurons(w, b, v, x, act, float(np.std(y)), args.dead_tol)
+        ratio, med_m, med_p = mirror_nn_ratio(w[active], b[active], s)
         has = pr.n_pairs > 0
         networks.append([
             int(res.seed[i]), res.settings.width, res.train_loss[i], res.test_loss[i], pr.n_pairs, pr.unmatched.size,
             float(np.median(pr.asymmetry)) if has else np.nan, float(np.max(pr.asymmetry)) if has else np.nan,
             float(np.max(fit.r2)) if has else np.nan, float(np.median(fit.r2)) if has else np.nan,
-            nt.participation_ratio, nt.n_components_99, ratio, med_m, med_p, s,
+            nt.participation_ratio, nt.n_components_99, ratio, med_m, med_p, int(active.sum()), s,
         ])
     write_csv(pd.DataFrame(tickets, columns=TICKET_COLUMNS), args.tickets_out)
     nets = pd.DataFrame(networks, columns=NETWORK_COLUMNS)
