@@ -25,6 +25,9 @@ def configure(p) -> None:
     p.add_argument("--lr", type=positive_float, default=_DEFAULTS.lr, help="initial learning rate (default %(default)s)")
     p.add_argument("--lr-decay", type=positive_float, default=_DEFAULTS.lr_decay, help="lr factor at each decay (default %(default)s)")
     p.add_argument("--lr-decay-every", type=int_at_least(1), default=_DEFAULTS.lr_decay_every, help="steps between decays (default %(default)s)")
+    p.add_argument("--beta1", type=finite_float, default=_DEFAULTS.beta1, help="Adam beta1 (default %(default)s)")
+    p.add_argument("--beta2", type=finite_float, default=_DEFAULTS.beta2, help="Adam beta2 (default %(default)s)")
+    p.add_argument("--eps", type=positive_float, default=_DEFAULTS.eps, help="Adam epsilon (default %(default)s)")
     p.add_argument("--n-train", type=int_at_least(1), default=_DEFAULTS.n_train, help="training points M (default %(default)s)")
     p.add_argument("--n-test", type=int_at_least(1), default=None, help="test points (default 10001 for d=1, 10000 for d>1)")
     p.add_argument("--x-range", nargs=2, type=finite_float, metavar=("LO", "HI"), default=None, help="input interval (default -2 2 for d=1, -1 1 for d>1)")
@@ -44,7 +47,8 @@ def run(args) -> int:
 
     settings = TrainSettings(
         task=args.task, activation=args.activation, width=args.width, steps=args.steps, lr=args.lr,
-        lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, n_train=args.n_train, n_test=args.n_test,
+        lr_decay=args.lr_decay, lr_decay_every=args.lr_decay_every, beta1=args.beta1, beta2=args.beta2,
+        eps=args.eps, n_train=args.n_train, n_test=args.n_test,
         x_range=tuple(args.x_range) if args.x_range else None, data_seed=args.data_seed,
         init_seed=args.init_seed, dtype=args.dtype, curve_points=args.curve_points,
     ).resolved()
