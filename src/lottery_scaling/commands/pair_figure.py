@@ -1,0 +1,81 @@
+"""`lottery-scaling pair-figure KIND`: figures of the pair-and-disentangle stage.
+
+Kinds: neurons (paper Fig 2a), tickets (Fig 12), width2 (Figs 9, 10, 11 and 2c), distill (Fig 13).
+"""
+
+from __future__ import annotations
+
+from ._argtypes import int_at_least
+
+HELP = "draw a figure of the pair-and-disentangle stage (neurons, tickets, width2, distill)"
+KINDS = ("neurons", "tickets", "width2", "distill")
+
+
+def configure(p) -> None:
+    p.add_argument("kind", choices=KINDS, help="which figure")
+    p.add_argument("--h5", nargs="+", default=[], help="merged trained-networks file(s) (neurons, tickets: one per width; width2)")
+    p.add_argument("--tickets", nargs="+", default=[], help="tickets CSV(s) of `lottery-scaling pairs`, same order as --h5")
+    p.add_argument("--networks", help="width2: networks CSV of `lottery-scaling width2`")
+    p.add_argument("--clusters", help="width2: clusters CSV of `lottery-scaling width2`")
+    p.add_argument("--distilled", help="distill: CSV of `lottery-scaling distill`")
+    p.add_argument("--width2", help="distill: networks CSV of `lottery-scaling width2` (trained width-2 losses)")
+    p.add_argument("--png", required=True, help="output PNG (the main figure)")
+    p.add_argument("--pdf", default=None, help="output PDF of the main figure")
+    p.add_argument("--act-x", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 10 outputs")
+    p.add_argument("--act-z", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 11 outputs")
+    p.add_argument("--ticket", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 2c outputs")
+    p.add_argument("--dpi", type=int_at_least(20), default=150, help="PNG resolution (default %(default)s)")
+
+
+def _need(args, *names):
+    from ..errors import UserError
+
+    for n in names:
+        if not getattr(args, n):
+            raise UserError(f"pair-figure {args.kind} needs --{n.replace('_', '-')}")
+
+
+def run(args) -> int:
+    from .. import pair_figures as pf
+    from ..errors import UserError
+    from ..tasks import target
+    from ._pairs_common import load_d1, read_csv
+
+    tcols = ["seed", "ticket", "neuron_pos", "neuron_neg", "distance", "asymmetry"]
+    if args.kind in ("neurons", "tickets"):
+        _need(args, "h5", "tickets")
+        if len(args.h5) != len(args.tickets):
+            raise UserError("--h5 and --tickets need the same number of files")
+        rows = []
+        for h5, tpath in zip(args.h5, args.tickets):
+            res, ok, x, y, _, _ = load_d1(h5)
+            if not ok.any():
+                raise UserError(f"{h5}: every network diverged; nothing to draw")
+            i = pf.median_loss_index(res.test_loss, ok)
+            tickets = read_csv(tpath, tcols)
+            w, b, v = res.w[i, :, 0], res.b[i], res.v[i]
+            pairing = pf.pairing_from_tickets(tickets, int(res.seed[i]), w.size)
+            rows.append(dict(width=res.settings.width, seed=int(res.seed[i]), test_loss=float(res.test_loss[i]), w=w, b=b,
+                             v=v, pairing=pairing, x=x, y=y, act=res.settings.activation, task=res.settings.task))
+        if args.kind == "neurons":
+            r = rows[-1]
+            title = (f"{r['task']} / {r['act']}, N = {r['width']}: first-layer (w, b) of the median-loss network (seed {r['seed']}), "
+                     f"{r['pairing'].n_pairs} mirror pairs")
+            pf.fig_neurons(r["w"], r["b"], r["pairing"], title, args.png, args.pdf, args.dpi)
+        else:
+            pf.fig_tickets(rows, args.png, args.pdf, args.dpi)
+    elif args.kind == "width2":
+        _need(args, "h5", "networks", "clusters", "act_x", "act_z", "ticket")
+        res, _, x, _, _, _ = load_d1(args.h5[0])
+        nets = read_csv(args.networks, ["seed", "test_loss", "cluster", "pc1", "pc2", "symmetric", "w1", "w2", "b1", "b2", "v1", "v2", "c"])
+        clusters = read_csv(args.clusters, ["cluster", "size", "share", "symmetric", "representative_seed"])
+        act, task = res.settings.activation, res.settings.task
+        pf.fig_pca(nets, args.png, args.pdf, args.dpi)
+        pf.fig_activations(nets, clusters, x, act, *args.act_x, *args.act_z, dpi=args.dpi)
+        pf.fig_lottery_ticket(nets, clusters, x, lambda xx: target(task, xx.reshape(-1, 1)), act, *args.ticket, dpi=args.dpi)
+    else:
+        _need(args, "distilled")
+        distilled = read_csv(args.distilled, ["seed", "source_width", "test_loss"])
+        width2 = read_csv(args.width2, ["test_loss"]) if args.width2 else None
+        pf.fig_distill(distilled, width2, args.png, args.pdf, args.dpi)
+    return 0

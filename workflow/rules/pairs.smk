@@ -1,0 +1,286 @@
+# Stage 3, pair-and-disentangle (issue 4; SPEC section 2 item 3; paper section 3, appendices B-D).
+# Runs for experiments with d = 1 tasks only: symmetric neurons are pairs (w, b) ~ (-w, b) of
+# scalar-input neurons. For d > 1 experiments a note file says the stage was skipped.
+# Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}/pairs_*.{png,pdf}
+from lottery_scaling.tasks import input_dim as _input_dim
+
+_PAIRS = config.get("pairs") or {}
+_PAIR_FIGS = _PAIRS.get("figures") or {}
+_CLAIMS = config.get("claims") or {}
+
+PAIR_EXPERIMENTS = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) == 1]
+PAIR_SKIPPED = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) != 1]
+_PAIR_EXP_RE = "|".join(PAIR_EXPERIMENTS) or "(?!x)x"
+
+
+def pairs_dir(experiment):
+    return f"{R}/{experiment}/pairs"
+
+
+def pair_fig(experiment, name):
+    """Stem of a figure of this stage (add .png / .pdf)."""
+    return f"{R}/figures/{experiment}/pairs_{name}"
+
+
+def _widest(experiment):
+    return max(EXPERIMENTS[experiment]["widths"])
+
+
+def _pair_widths(experiment):
+    return [w for w in EXPERIMENTS[experiment]["widths"] if w >= 2]
+
+
+def _ticket_fig_widths(experiment):
+    chosen = _PAIR_FIGS.get("ticket_widths")
+    widths = _pair_widths(experiment)
+    if chosen:
+        return [w for w in widths if w in chosen]
+    return [w for w in widths if w >= 4][-4:]
+
+
+def _opt(flag, value):
+    return "" if value is None else f"{flag} {value!r}"
+
+
+_W_SCALE = _opt("--w-scale", _PAIRS.get("w_scale"))
+_FIG_DPI = int(_PAIR_FIGS.get("dpi", 150))
+
+
+rule pairs_width:
+    input:
+        lambda wc: merged_file(wc.experiment, int(wc.width)),
+    output:
+        tickets=f"{R}/{{experiment}}/pairs/N{{width}}_tickets.csv",
+        networks=f"{R}/{{experiment}}/pairs/N{{width}}_networks.csv",
+    log:
+        f"{R}/logs/pairs/{{experiment}}/N{{width}}_pairs.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+        width="[0-9]+",
+    params:
+        opts=" ".join([_W_SCALE, _opt("--dead-tol", _PAIRS.get("dead_tol", 1e-6)),
+                       _opt("--variance", _PAIRS.get("variance", 0.99))]),
+    resources:
+        runtime=30,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling pairs {input} --tickets-out {output.tickets} --networks-out {output.networks} "
+        "{params.opts} > {log} 2>&1"
+
+
+rule width2_algorithms:
+    input:
+        lambda wc: merged_file(wc.experiment, 2),
+    output:
+        networks=f"{R}/{{experiment}}/pairs/width2_networks.csv",
+        clusters=f"{R}/{{experiment}}/pairs/width2_clusters.csv",
+        bic=f"{R}/{{experiment}}/pairs/width2_bic.csv",
+    log:
+        f"{R}/logs/pairs/{{experiment}}/width2_algorithms.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        opts=" ".join([_W_SCALE, _opt("--max-clusters", _PAIRS.get("max_clusters", 10)),
+                       _opt("--symmetric-threshold", _PAIRS.get("symmetric_threshold", 0.05)),
+                       _opt("--align-iterations", _PAIRS.get("align_iterations", 10)),
+                       _opt("--random-state", _PAIRS.get("random_state", 0))]),
+    resources:
+        runtime=60,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling width2 {input} --networks-out {output.networks} --clusters-out {output.clusters} "
+        "--bic-out {output.bic} {params.opts} > {log} 2>&1"
+
+
+rule distill:
+    input:
+        lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
+    output:
+        f"{R}/{{experiment}}/pairs/distilled.csv",
+    log:
+        f"{R}/logs/pairs/{{experiment}}/distill.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        opts=_W_SCALE,
+    resources:
+        runtime=30,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling distill {input} --out {output} {params.opts} > {log} 2>&1"
+
+
+def _pair_claim_inputs(wc):
+    e = wc.experiment
+    d = pairs_dir(e)
+    out = {"wide": f"{d}/N{_widest(e)}_networks.csv"} if _widest(e) >= 2 else {}
+    if 2 in EXPERIMENTS[e]["widths"]:
+        out["clusters"] = f"{d}/width2_clusters.csv"
+        out["networks"] = f"{d}/width2_networks.csv"
+    return out
+
+
+def _pair_claim_opts(wc, input):
+    parts = []
+    if "clusters" in input.keys():
+        parts.append(f"--width2-clusters {input.clusters} --width2-networks {input.networks}")
+    if "wide" in input.keys():
+        parts.append(f"--wide-networks {input.wide}")
+    return " ".join(parts)
+
+
+rule pair_claims:
+    input:
+        unpack(_pair_claim_inputs),
+    output:
+        f"{R}/{{experiment}}/pairs/claims.csv",
+    log:
+        f"{R}/logs/pairs/{{experiment}}/claims.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
+        files=_pair_claim_opts,
+        opts=" ".join([
+            _opt("--ticket-min-share", _CLAIMS.get("ticket_symmetric_min_share", 0.9)),
+            _opt("--wide-max-ratio", _CLAIMS.get("wide_symmetric_max_ratio", 1.5)),
+            _opt("--wide-min-width", _CLAIMS.get("wide_min_width", 10)),
+            _opt("--n-boot", _CLAIMS.get("pairs_n_boot", 2000)),
+        ]),
+    resources:
+        runtime=10,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling pair-claims --experiment {wildcards.experiment} --activation {params.activation} "
+        "{params.files} {params.opts} --out {output} > {log} 2>&1"
+
+
+rule pairs_skipped_note:
+    output:
+        f"{R}/{{experiment}}/pairs/SKIPPED.txt",
+    log:
+        f"{R}/logs/pairs/{{experiment}}/skipped.log",
+    wildcard_constraints:
+        experiment="|".join(PAIR_SKIPPED) or "(?!x)x",
+    params:
+        task=lambda wc: EXPERIMENTS[wc.experiment]["task"],
+    shell:
+        "echo 'pair-and-disentangle skipped: task {params.task} has input dimension d > 1; symmetric "
+        "neurons (w, b) ~ (-w, b) are defined for d = 1 only' > {output} 2> {log}"
+
+
+# ---- figures (figure-only settings are params here, never of the compute rules) ----
+
+def _fig_rule_outputs(name, caption):
+    return {
+        "png": report(f"{R}/figures/{{experiment}}/pairs_{name}.png", caption=f"../report/{caption}",
+                      category="Pair and disentangle", subcategory="{experiment}"),
+        "pdf": f"{R}/figures/{{experiment}}/pairs_{name}.pdf",
+    }
+
+
+rule fig_pairs_neurons:
+    input:
+        h5=lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
+        tickets=lambda wc: f"{pairs_dir(wc.experiment)}/N{_widest(wc.experiment)}_tickets.csv",
+    output:
+        **_fig_rule_outputs("fig2a_neurons", "pairs_fig2a_neurons.rst"),
+    log:
+        f"{R}/logs/figures/{{experiment}}/pairs_fig2a_neurons.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        dpi=_FIG_DPI,
+    shell:
+        "lottery-scaling pair-figure neurons --h5 {input.h5} --tickets {input.tickets} "
+        "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+
+
+rule fig_pairs_tickets:
+    input:
+        h5=lambda wc: [merged_file(wc.experiment, w) for w in _ticket_fig_widths(wc.experiment)],
+        tickets=lambda wc: [f"{pairs_dir(wc.experiment)}/N{w}_tickets.csv" for w in _ticket_fig_widths(wc.experiment)],
+    output:
+        **_fig_rule_outputs("fig12_tickets", "pairs_fig12_tickets.rst"),
+    log:
+        f"{R}/logs/figures/{{experiment}}/pairs_fig12_tickets.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        dpi=_FIG_DPI,
+    shell:
+        "lottery-scaling pair-figure tickets --h5 {input.h5} --tickets {input.tickets} "
+        "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+
+
+rule fig_pairs_width2:
+    input:
+        h5=lambda wc: merged_file(wc.experiment, 2),
+        networks=f"{R}/{{experiment}}/pairs/width2_networks.csv",
+        clusters=f"{R}/{{experiment}}/pairs/width2_clusters.csv",
+    output:
+        **_fig_rule_outputs("fig9_pca", "pairs_fig9_pca.rst"),
+        act_x=report(f"{R}/figures/{{experiment}}/pairs_fig10_activations_x.png", caption="../report/pairs_fig10_activations_x.rst",
+                     category="Pair and disentangle", subcategory="{experiment}"),
+        act_x_pdf=f"{R}/figures/{{experiment}}/pairs_fig10_activations_x.pdf",
+        act_z=report(f"{R}/figures/{{experiment}}/pairs_fig11_activations_z.png", caption="../report/pairs_fig11_activations_z.rst",
+                     category="Pair and disentangle", subcategory="{experiment}"),
+        act_z_pdf=f"{R}/figures/{{experiment}}/pairs_fig11_activations_z.pdf",
+        ticket=report(f"{R}/figures/{{experiment}}/pairs_fig2c_lottery_ticket.png", caption="../report/pairs_fig2c_lottery_ticket.rst",
+                      category="Pair and disentangle", subcategory="{experiment}"),
+        ticket_pdf=f"{R}/figures/{{experiment}}/pairs_fig2c_lottery_ticket.pdf",
+    log:
+        f"{R}/logs/figures/{{experiment}}/pairs_width2.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        dpi=_FIG_DPI,
+    shell:
+        "lottery-scaling pair-figure width2 --h5 {input.h5} --networks {input.networks} --clusters {input.clusters} "
+        "--png {output.png} --pdf {output.pdf} --act-x {output.act_x} {output.act_x_pdf} "
+        "--act-z {output.act_z} {output.act_z_pdf} --ticket {output.ticket} {output.ticket_pdf} "
+        "--dpi {params.dpi} > {log} 2>&1"
+
+
+def _distill_fig_inputs(wc):
+    out = {"distilled": f"{pairs_dir(wc.experiment)}/distilled.csv"}
+    if 2 in EXPERIMENTS[wc.experiment]["widths"]:
+        out["width2"] = f"{pairs_dir(wc.experiment)}/width2_networks.csv"
+    return out
+
+
+rule fig_pairs_distill:
+    input:
+        unpack(_distill_fig_inputs),
+    output:
+        **_fig_rule_outputs("fig13_distill", "pairs_fig13_distill.rst"),
+    log:
+        f"{R}/logs/figures/{{experiment}}/pairs_fig13_distill.log",
+    wildcard_constraints:
+        experiment=_PAIR_EXP_RE,
+    params:
+        dpi=_FIG_DPI,
+        width2=lambda wc, input: f"--width2 {input.width2}" if "width2" in input.keys() else "",
+    shell:
+        "lottery-scaling pair-figure distill --distilled {input.distilled} {params.width2} "
+        "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+
+
+for _e in PAIR_EXPERIMENTS:
+    _widths = EXPERIMENTS[_e]["widths"]
+    _d = pairs_dir(_e)
+    for _w in _pair_widths(_e):
+        FINAL_OUTPUTS.append(f"{_d}/N{_w}_networks.csv")
+    if _pair_widths(_e):
+        FINAL_OUTPUTS.append(pair_fig(_e, "fig2a_neurons") + ".png")
+        CLAIM_PARTS.append(f"{_d}/claims.csv")
+        FINAL_OUTPUTS.append(f"{_d}/claims.csv")
+    if _ticket_fig_widths(_e):
+        FINAL_OUTPUTS.append(pair_fig(_e, "fig12_tickets") + ".png")
+    if 2 in _widths:
+        FINAL_OUTPUTS.append(pair_fig(_e, "fig9_pca") + ".png")
+    if _widest(_e) >= 4:
+        FINAL_OUTPUTS.append(f"{_d}/distilled.csv")
+        FINAL_OUTPUTS.append(pair_fig(_e, "fig13_distill") + ".png")
+for _e in PAIR_SKIPPED:
+    FINAL_OUTPUTS.append(f"{pairs_dir(_e)}/SKIPPED.txt")
