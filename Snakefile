@@ -14,6 +14,11 @@ if not workflow.overwrite_configfiles:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/histogram.smk"
+include: "workflow/rules/synergy.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/claims.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -19,6 +19,11 @@ from .errors import UserError
 from .losses import WidthLosses
 
 
+# Width ranges (inclusive) fitted by default: the paper's N^-1 range, and the LeakyReLU
+# regimes of its Fig 1c (N^-4 from N = 10 to 20, slower beyond).
+DEFAULT_RANGES = {"n1": [10, 50], "early": [10, 20], "late": [20, 50]}
+
+
 @dataclass(frozen=True)
 class FitSettings:
     bootstrap: int = 1000

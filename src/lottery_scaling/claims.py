@@ -1,0 +1,234 @@
+"""The paper's claims (SPEC section 3) judged from the analysis tables.
+
+Claims table columns (one row per claim and experiment; every part file and the final
+`claims.csv` have exactly these, in this order):
+
+- claim: short identifier of the claim, e.g. "silu_n_minus_1"
+- experiment: config experiment the number comes from ("" when no experiment matches)
+- statistic: what `value` measures, in words (with the width range or widths)
+- value: the measured number (NaN when not tested)
+- ci_low, ci_high: its interval (95% percentile bootstrap over seeds unless the statistic says
+  otherwise; NaN when the statistic has none)
+- threshold: the rule used to judge it, in words, with the numbers from the config
+- verdict: "supported", "not supported" or "not tested"
+- detail: the reason for "not tested", or supporting numbers
+
+Thresholds come from the `claims` section of the config; a claim whose data is not produced by
+the current config (e.g. width 50 not trained) is "not tested" with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+COLUMNS = ("claim", "experiment", "statistic", "value", "ci_low", "ci_high", "threshold", "verdict", "detail")
+VERDICTS = ("supported", "not supported", "not tested")
+NAN = float("nan")
+
+
+# Default thresholds (config section `claims` replaces these claim by claim). `range` names
+# refer to the config's fit.ranges.
+DEFAULT_THRESHOLDS = {
+    "silu_n_minus_1": {"task": "x2", "activation": "silu", "range": "n1", "target": 1.0, "tolerance": 0.3, "min_widths": 3},
+    "leaky_relu_early_n_minus_4": {"task": "x2", "activation": "leaky_relu", "range": "early", "target": 4.0, "tolerance": 1.0, "min_widths": 2},
+    "leaky_relu_later_smaller": {"task": "x2", "activation": "leaky_relu", "early_range": "early", "late_range": "late", "min_drop": 1.0, "min_widths": 2},
+    "narrow_multimodal": {"task": "x2", "activation": "silu", "width": 2, "min_modes": 2},
+    "wide_single_peaked": {"task": "x2", "activation": "silu", "min_width": 10},
+    "synergy_strong": {"task": "x2", "activation": "silu", "widths": [2], "min_ratio": 10.0},
+    "synergy_close": {"task": "x2", "activation": "silu", "widths": [20, 40], "max_factor": 2.0},
+}
+
+
+@dataclass
+class ExperimentTables:
+    """The analysis tables of one experiment (pandas DataFrames)."""
+
+    name: str
+    task: str
+    activation: str
+    histogram: object  # histogram/summary.csv
+    synergy: object  # synergy/summary.csv
+    exponents: object  # fit/exponents.csv
+
+
+def row(claim, experiment="", statistic="", value=NAN, ci_low=NAN, ci_high=NAN, threshold="", verdict="not tested", detail=""):
+    assert verdict in VERDICTS
+    return dict(zip(COLUMNS, (claim, experiment, statistic, float(value), float(ci_low), float(ci_high), threshold, verdict, detail)))
+
+
+def _matching(experiments, spec):
+    return [e for e in experiments if e.task == spec["task"] and e.activation == spec["activation"]]
+
+
+def _no_experiment(claim, spec, statistic, threshold):
+    return [row(claim, "", statistic, threshold=threshold,
+                detail=f"no experiment with task {spec['task']} and activation {spec['activation']} in the config")]
+
+
+def _exponent(e: ExperimentTables, range_name: str):
+    sel = e.exponents[e.exponents["range"] == range_name]
+    return None if sel.empty else sel.iloc[0]
+
+
+def _range_words(r) -> str:
+    return f"N in [{r['range_low']:g}, {r['range_high']:g}]"
+
+
+def _missing_range(range_name, e):
+    return f"width range '{range_name}' is not in fit.ranges (fit of {e.name} has {', '.join(e.exponents['range'])})"
+
+
+def exponent_near(claim, spec, experiments):
+    """alpha of the fit over spec['range'] lies within target +- tolerance (the whole interval)."""
+    target, tol, rng_name = spec["target"], spec["tolerance"], spec["range"]
+    threshold = f"whole bootstrap interval of alpha within {target:g} +- {tol:g}; >= {spec['min_widths']} widths"
+    statistic = f"alpha in median test MSE ~ N^-alpha (fit range '{rng_name}')"
+    matches = _matching(experiments, spec)
+    if not matches:
+        return _no_experiment(claim, spec, statistic, threshold)
+    out = []
+    for e in matches:
+        r = _exponent(e, rng_name)
+        if r is None:
+            out.append(row(claim, e.name, statistic, threshold=threshold, detail=_missing_range(rng_name, e)))
+            continue
+        statistic = f"alpha in median test MSE ~ N^-alpha, {_range_words(r)}"
+        if r["n_widths"] < spec["min_widths"] or not math.isfinite(r["alpha"]):
+            out.append(row(claim, e.name, statistic, threshold=threshold,
+                           detail=f"only {int(r['n_widths'])} trained width(s) in the range ({r['widths_used'] if isinstance(r['widths_used'], str) else 'none'})"))
+            continue
+        ok = target - tol <= r["alpha_ci_low"] and r["alpha_ci_high"] <= target + tol
+        out.append(row(claim, e.name, statistic, r["alpha"], r["alpha_ci_low"], r["alpha_ci_high"], threshold,
+                       "supported" if ok else "not supported", f"widths {r['widths_used']}"))
+    return out
+
+
+def exponent_drops(claim, spec, experiments):
+    """alpha over the early range exceeds alpha over the late range by at least min_drop, conservatively."""
+    early, late, drop = spec["early_range"], spec["late_range"], spec["min_drop"]
+    threshold = f"lower end of the difference interval >= {drop:g}; >= {spec['min_widths']} widths per range"
+    statistic = f"alpha('{early}') - alpha('{late}')"
+    matches = _matching(experiments, spec)
+    if not matches:
+        return _no_experiment(claim, spec, statistic, threshold)
+    out = []
+    for e in matches:
+        re_, rl = _exponent(e, early), _exponent(e, late)
+        if re_ is None or rl is None:
+            out.append(row(claim, e.name, statistic, threshold=threshold, detail=_missing_range(early if re_ is None else late, e)))
+            continue
+        statistic = f"alpha({_range_words(re_)}) - alpha({_range_words(rl)}); interval from the two bootstrap intervals (conservative)"
+        few = [r for r in (re_, rl) if r["n_widths"] < spec["min_widths"] or not math.isfinite(r["alpha"])]
+        if few:
+            out.append(row(claim, e.name, statistic, threshold=threshold,
+                           detail="; ".join(f"only {int(r['n_widths'])} trained width(s) in {_range_words(r)}" for r in few)))
+            continue
+        value = re_["alpha"] - rl["alpha"]
+        lo, hi = re_["alpha_ci_low"] - rl["alpha_ci_high"], re_["alpha_ci_high"] - rl["alpha_ci_low"]
+        out.append(row(claim, e.name, statistic, value, lo, hi, threshold, "supported" if lo >= drop else "not supported",
+                       f"early alpha {re_['alpha']:.3g} [{re_['alpha_ci_low']:.3g}, {re_['alpha_ci_high']:.3g}] on widths {re_['widths_used']}; "
+                       f"late alpha {rl['alpha']:.3g} [{rl['alpha_ci_low']:.3g}, {rl['alpha_ci_high']:.3g}] on widths {rl['widths_used']}"))
+    return out
+
+
+def _modes_detail(h) -> str:
+    return (f"{int(h['n_modes'])} robust mode(s) of {int(h['n_candidates'])} candidate(s), {int(h['n_used'])} seeds "
+            f"({int(h['n_diverged'])} diverged); lottery mode at MSE {h['lottery_loss']:.3g} with {100 * h['lottery_share']:.0f}% of seeds")
+
+
+def narrow_multimodal(claim, spec, experiments):
+    width, k = spec["width"], spec["min_modes"]
+    threshold = f"number of robust modes >= {k}"
+    statistic = f"robust modes of the log10 test-MSE histogram at N = {width}"
+    matches = _matching(experiments, spec)
+    if not matches:
+        return _no_experiment(claim, spec, statistic, threshold)
+    out = []
+    for e in matches:
+        sel = e.histogram[e.histogram["width"] == width]
+        if sel.empty:
+            out.append(row(claim, e.name, statistic, threshold=threshold, detail=f"width {width} not trained"))
+            continue
+        h = sel.iloc[0]
+        out.append(row(claim, e.name, statistic, h["n_modes"], threshold=threshold,
+                       verdict="supported" if h["n_modes"] >= k else "not supported", detail=_modes_detail(h)))
+    return out
+
+
+def wide_single_peaked(claim, spec, experiments):
+    lo = spec["min_width"]
+    threshold = "exactly 1 robust mode at every trained N >= " f"{lo}"
+    statistic = f"largest number of robust modes over trained N >= {lo}"
+    matches = _matching(experiments, spec)
+    if not matches:
+        return _no_experiment(claim, spec, statistic, threshold)
+    out = []
+    for e in matches:
+        sel = e.histogram[e.histogram["width"] >= lo]
+        if sel.empty:
+            out.append(row(claim, e.name, statistic, threshold=threshold, detail=f"no trained width >= {lo}"))
+            continue
+        value = sel["n_modes"].max()
+        detail = "; ".join(f"N={int(w)}: {int(m)}" for w, m in zip(sel["width"], sel["n_modes"]))
+        out.append(row(claim, e.name, statistic, value, threshold=threshold,
+                       verdict="supported" if (sel["n_modes"] == 1).all() else "not supported", detail="modes " + detail))
+    return out
+
+
+def _synergy_rows(claim_prefix, spec, experiments, judge, threshold):
+    out = []
+    matches = _matching(experiments, spec)
+    for width in spec["widths"]:
+        claim = f"{claim_prefix}_N{width}"
+        statistic = (f"median ratio, (N/2+N/2 ensemble prediction) / (N network), N = {width}; > 1: the wide network beats ensembling")
+        if not matches:
+            out += _no_experiment(claim, spec, statistic, threshold)
+        for e in matches:
+            sel = e.synergy[e.synergy["width"] == width]
+            if sel.empty:
+                trained = set(e.histogram["width"])
+                why = f"width {width} not trained" if width not in trained else f"half width {width / 2:g} not trained"
+                out.append(row(claim, e.name, statistic, threshold=threshold, detail=why))
+                continue
+            s = sel.iloc[0]
+            out.append(row(claim, e.name, statistic, s["median_ratio"], s["ratio_ci_low"], s["ratio_ci_high"], threshold,
+                           "supported" if judge(s) else "not supported",
+                           f"KS {s['ks']:.3f}, Wasserstein {s['wasserstein_decades']:.3f} decades (log10 MSE); "
+                           f"median MSE N={width}: {s['median_wide']:.3g}, ensemble: {s['median_ensemble']:.3g}"))
+    return out
+
+
+def synergy_strong(claim, spec, experiments):
+    m = spec["min_ratio"]
+    return _synergy_rows(claim, spec, experiments, lambda s: s["ratio_ci_low"] >= m, f"lower end of the bootstrap interval >= {m:g}")
+
+
+def synergy_close(claim, spec, experiments):
+    f = spec["max_factor"]
+    return _synergy_rows(claim, spec, experiments,
+                         lambda s: 1 / f <= s["ratio_ci_low"] and s["ratio_ci_high"] <= f,
+                         f"whole bootstrap interval within [1/{f:g}, {f:g}]")
+
+
+JUDGES = {
+    "silu_n_minus_1": exponent_near,
+    "leaky_relu_early_n_minus_4": exponent_near,
+    "leaky_relu_later_smaller": exponent_drops,
+    "narrow_multimodal": narrow_multimodal,
+    "wide_single_peaked": wide_single_peaked,
+    "synergy_strong": synergy_strong,
+    "synergy_close": synergy_close,
+}
+
+
+def evaluate(thresholds: dict, experiments: list[ExperimentTables]) -> list[dict]:
+    """Rows of the claims table for every claim configured in `thresholds` (config section `claims`)."""
+    from .errors import UserError
+
+    rows = []
+    for claim, spec in thresholds.items():
+        if claim not in JUDGES:
+            raise UserError(f"claims.{claim}: unknown claim; known: {', '.join(JUDGES)}")
+        rows += JUDGES[claim](claim, spec, experiments)
+    return rows

@@ -1,0 +1,33 @@
+"""`lottery-scaling claims-table`: concatenate claim-row CSV files into the claims table."""
+
+from __future__ import annotations
+
+HELP = "concatenate CSV files of claim rows (every stage that judges claims writes one) into the claims table"
+
+
+def configure(p) -> None:
+    p.add_argument("inputs", nargs="+", help="CSV files of claim rows with the columns of lottery_scaling.claims.COLUMNS")
+    p.add_argument("--out", required=True, help="claims table CSV (written atomically)")
+
+
+def run(args) -> int:
+    from ..claims import COLUMNS, VERDICTS
+    from ..errors import UserError
+    import pandas as pd
+
+    from ..tables import read_csv, write_csv
+
+    frames = []
+    for path in args.inputs:
+        df = read_csv(path, COLUMNS)
+        extra = [c for c in df.columns if c not in COLUMNS]
+        if extra:
+            raise UserError(f"{path}: unexpected column(s) {', '.join(extra)}; claim rows have {', '.join(COLUMNS)}")
+        bad = sorted(set(df["verdict"]) - set(VERDICTS))
+        if bad:
+            raise UserError(f"{path}: verdict(s) {', '.join(map(str, bad))} not one of {', '.join(VERDICTS)}")
+        frames.append(df[list(COLUMNS)])
+    table = pd.concat(frames, ignore_index=True)
+    write_csv(table, args.out, COLUMNS)
+    print(f"{len(table)} claim rows from {len(args.inputs)} file(s) -> {args.out}")
+    return 0

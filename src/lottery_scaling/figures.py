@@ -1,0 +1,227 @@
+"""Figures of the analysis stages (matplotlib, Agg backend): scaling law, histograms, synergy.
+
+Every figure shows the test-set MSE (mean squared error on the dense test grid) of the
+non-diverged seeds; axes are logarithmic and labelled with units. Plot-only settings live in
+FigureStyle so that changing them reruns only the figure rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ACTIVATION_LABELS = {"silu": "SiLU", "leaky_relu": "LeakyReLU", "relu": "ReLU", "tanh": "tanh"}
+TASK_LABELS = {"x2": "$x^2$", "x3": "$x^3$", "x4": "$x^4$", "sin": r"$\sin x$", "cos": r"$\cos x$", "exp": "$e^x$",
+               "sin2": r"$\sin^2 x$", "expx2": "$e^{x^2}$", "relu": "relu$(x)$", "tanh": r"$\tanh x$",
+               "prod2": "$x_1x_2$", "prod3": "$x_1x_2x_3$", "prod4": "$x_1 \\cdots x_4$", "prod5": "$x_1 \\cdots x_5$"}
+
+
+@dataclass(frozen=True)
+class FigureStyle:
+    dpi: int = 150
+    panel_width: float = 3.2  # inches per panel
+    panel_height: float = 2.4
+    columns: int = 3  # panels per row in grids
+    bins_per_decade: float = 8.0
+    colors: dict = field(default_factory=lambda: {"silu": "#1f77b4", "leaky_relu": "#d62728", "relu": "#ff7f0e", "tanh": "#2ca02c"})
+    mode_color: str = "#444444"
+    lottery_color: str = "#e6550d"
+    ensemble_color: str = "#9467bd"
+    reference_slopes: tuple = (1.0, 4.0)
+    # fit ranges (names of config fit.ranges) drawn per activation; activations not listed: none
+    fit_lines: dict = field(default_factory=lambda: {"silu": ["n1"], "leaky_relu": ["early", "late"]})
+
+    def color(self, activation: str, i: int = 0) -> str:
+        return self.colors.get(activation, f"C{i % 10}")
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "FigureStyle":
+        values = dict(values or {})
+        if "reference_slopes" in values:
+            values["reference_slopes"] = tuple(values["reference_slopes"])
+        if "colors" in values:
+            values["colors"] = {**cls().colors, **values["colors"]}
+        return cls(**values)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, paths, dpi: int) -> None:
+    """Save a figure to each path (format from the suffix), atomically."""
+    from pathlib import Path
+
+    from .h5io import atomic_path
+
+    for path in paths:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi, bbox_inches="tight")
+    _plt().close(fig)
+
+
+def _nice(activation: str) -> str:
+    return ACTIVATION_LABELS.get(activation, activation)
+
+
+def scaling(curves, style: FigureStyle, task: str):
+    """Median test MSE vs width, one curve per experiment (paper Fig 1c, 7, 8).
+
+    curves: list of dicts with name, activation, medians (DataFrame of fit/medians.csv),
+    exponents (DataFrame of fit/exponents.csv).
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(2 * style.panel_width, 1.6 * style.panel_height))
+    all_w, anchor = [], None
+    for i, c in enumerate(curves):
+        m = c["medians"].dropna(subset=["median_loss"])
+        if m.empty:
+            continue
+        color = style.color(c["activation"], i)
+        w, med = m["width"].to_numpy(float), m["median_loss"].to_numpy(float)
+        yerr = np.vstack([med - m["median_ci_low"].to_numpy(float), m["median_ci_high"].to_numpy(float) - med])
+        label = f"{_nice(c['activation'])} ({c['name']})" if len(curves) > 1 else _nice(c["activation"])
+        ax.errorbar(w, med, yerr=np.clip(yerr, 0, None), fmt="o-", color=color, ms=4, lw=1.2, capsize=2, label=label)
+        all_w += list(w)
+        if anchor is None:
+            anchor = (w[len(w) // 2], med[len(w) // 2])
+        for k, rname in enumerate(style.fit_lines.get(c["activation"], [])):
+            r = c["exponents"][c["exponents"]["range"] == rname]
+            if r.empty or not np.isfinite(r.iloc[0]["alpha"]):
+                continue
+            r = r.iloc[0]
+            ws = np.array([float(x) for x in str(r["widths_used"]).split()])
+            xs = np.geomspace(ws.min(), ws.max(), 20)
+            ax.plot(xs, r["prefactor"] * xs ** -r["alpha"], ls=(0, (4, 1.5)) if k == 0 else (0, (1, 1)), color=color, lw=2.2, alpha=0.6,
+                    label=f"  fit N={ws.min():g}-{ws.max():g}: $\\alpha$ = {r['alpha']:.2f} [{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}]")
+    if all_w and anchor is not None:
+        xs = np.geomspace(min(all_w), max(all_w), 50)
+        for j, s in enumerate(style.reference_slopes):
+            ax.plot(xs, anchor[1] * 0.3 * (xs / anchor[0]) ** -s, color="0.55", lw=1, ls=["--", ":", "-."][j % 3],
+                    label=f"reference $\\propto N^{{-{s:g}}}$")
+        lo = min(min(c["medians"]["median_ci_low"].min() for c in curves if not c["medians"].empty), anchor[1] * 0.3 * (max(all_w) / anchor[0]) ** -1)
+        hi = max(c["medians"]["median_ci_high"].max() for c in curves if not c["medians"].empty)
+        if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
+            ax.set_ylim(lo / 3, hi * 3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width N (hidden neurons)")
+    ax.set_ylabel("median test loss (MSE)")
+    ax.set_title(f"{TASK_LABELS.get(task, task)}: median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower left")
+    return fig
+
+
+def _hist_panel(ax, log10_loss, kde, modes, n_diverged, style: FigureStyle, bins_range, title, color):
+    n = log10_loss.size
+    step = 1.0 / style.bins_per_decade
+    lo, hi = bins_range
+    edges = np.arange(np.floor(lo / step) * step, hi + step, step)
+    ax.hist(log10_loss, bins=edges, color=color, alpha=0.55, label=f"{n} seeds")
+    if kde is not None and len(kde):
+        ax.plot(kde["log10_loss"], kde["density"] * n * step, color=color, lw=1.2, label="KDE")
+    ymax = ax.get_ylim()[1]
+    for _, m in modes.iterrows():
+        if m["lottery"]:
+            ax.axvline(m["log10_loss"], color=style.lottery_color, lw=1.6)
+            ax.text(m["log10_loss"], ymax * 0.97, f" lottery\n {100 * m['share']:.0f}%", color=style.lottery_color,
+                    fontsize=7, va="top", ha="left")
+        else:
+            ax.axvline(m["log10_loss"], color=style.mode_color, lw=1, ls="--")
+            ax.text(m["log10_loss"], ymax * 0.97, f" {100 * m['share']:.0f}%", color=style.mode_color, fontsize=7, va="top")
+    note = f", {n_diverged} diverged" if n_diverged else ""
+    ax.set_title(f"{title}{note}", fontsize=9)
+    ax.set_xlim(lo, hi)
+
+
+def _log_ticks(ax):
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
+    ax.xaxis.set_major_locator(MultipleLocator(2))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{int(round(v))}}}$"))
+
+
+def histogram_grid(panels, style: FigureStyle, title: str):
+    """One histogram of log10 test MSE per width, shared x axis, robust modes marked (paper Fig 3, 5, 6).
+
+    panels: list of dicts with width, log10_loss, n_diverged, kde (DataFrame), modes (kept modes, DataFrame), activation.
+    """
+    plt = _plt()
+    k = len(panels)
+    cols = min(style.columns, k)
+    rows = int(np.ceil(k / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(style.panel_width * cols, style.panel_height * rows), sharex=True, squeeze=False)
+    everything = np.concatenate([p["log10_loss"] for p in panels if p["log10_loss"].size] or [np.zeros(1)])
+    bins_range = (np.floor(everything.min()) - 0.5, np.ceil(everything.max()) + 0.5)
+    for ax, p in zip(axes.flat, panels):
+        _hist_panel(ax, p["log10_loss"], p["kde"], p["modes"], p["n_diverged"], style, bins_range, f"N = {p['width']}",
+                    style.color(p["activation"]))
+        _log_ticks(ax)
+    for ax in axes.flat[k:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("test loss (MSE), log scale")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("networks (seeds)")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def histogram_modes(panel, style: FigureStyle, title: str):
+    """The histogram of one width with its robust modes and the lottery-ticket share (paper Fig 2b)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(2 * style.panel_width, 1.4 * style.panel_height))
+    x = panel["log10_loss"]
+    rng = (np.floor(x.min()) - 0.5, np.ceil(x.max()) + 0.5) if x.size else (-1, 1)
+    _hist_panel(ax, x, panel["kde"], panel["modes"], panel["n_diverged"], style, rng, title, style.color(panel["activation"]))
+    _log_ticks(ax)
+    ax.set_xlabel("test loss (MSE), log scale")
+    ax.set_ylabel("networks (seeds)")
+    ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.0, 0.8))
+    fig.tight_layout()
+    return fig
+
+
+def synergy_panels(comparisons, style: FigureStyle, title: str, activation: str):
+    """Width N vs the ensemble prediction of two width-N/2 networks, one panel per N (paper Fig 4).
+
+    comparisons: list of dicts with width, half_width, wide (losses), ensemble (losses), and the summary row.
+    """
+    plt = _plt()
+    k = len(comparisons)
+    cols = min(style.columns, max(k, 1))
+    rows = max(int(np.ceil(k / cols)), 1)
+    fig, axes = plt.subplots(rows, cols, figsize=(style.panel_width * cols, style.panel_height * rows), squeeze=False)
+    step = 1.0 / style.bins_per_decade
+    for ax, c in zip(axes.flat, comparisons):
+        lw, le = np.log10(c["wide"]), np.log10(c["ensemble"])
+        both = np.concatenate([lw, le])
+        edges = np.arange(np.floor(both.min() / step) * step, both.max() + 2 * step, step)
+        ax.hist(lw, bins=edges, density=True, color=style.color(activation), alpha=0.55, label=f"N = {c['width']}")
+        ax.hist(le, bins=edges, density=True, histtype="step", lw=1.5, color=style.ensemble_color,
+                label=f"{c['half_width']} + {c['half_width']} (ensemble prediction)")
+        s = c["row"]
+        ax.text(0.02, 0.97, f"median ratio {s['median_ratio']:.3g}\n[{s['ratio_ci_low']:.3g}, {s['ratio_ci_high']:.3g}]\n"
+                f"KS {s['ks']:.2f}, W {s['wasserstein_decades']:.2f} dec", transform=ax.transAxes, fontsize=7, va="top")
+        ax.set_title(f"N = {c['width']} vs {c['half_width']} + {c['half_width']}", fontsize=9)
+        ax.set_xlabel("test loss (MSE), log scale")
+        ax.set_ylabel("density per decade")
+        _log_ticks(ax)
+        ax.legend(fontsize=6.5, loc="upper right")
+    for ax in axes.flat[k:]:
+        ax.set_visible(False)
+    if not comparisons:
+        axes.flat[0].set_visible(True)
+        axes.flat[0].text(0.5, 0.5, "no trained width N whose half N/2 is trained", ha="center", va="center")
+        axes.flat[0].set_axis_off()
+    fig.suptitle(title + "\n(median ratio = ensemble median / N median; > 1: the wide network beats ensembling)", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,117 @@
+# Figures (PNG and PDF) of the analysis stages. Plot-only settings (config section `figures`)
+# are params of these rules only, so changing them reruns only the figures.
+from lottery_scaling.figures import FigureStyle
+from lottery_scaling.figures import ACTIVATION_LABELS
+
+FIGURES = section("figures", {**asdict(FigureStyle()), "modes_width": 2})
+_STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))
+FIG = f"{R}/figures"
+TASKS_RUN = sorted({e["task"] for e in EXPERIMENTS.values()})
+
+
+def figure(name, ext):
+    return f"{FIG}/{name}.{ext}"
+
+
+rule figure_scaling:
+    input:
+        lambda wc: [fit_table(n, k) for n, e in EXPERIMENTS.items() if e["task"] == wc.task for k in ("medians", "exponents")],
+    output:
+        png=report(figure("scaling_{task}", "png"), caption="../report/scaling.rst", category="Scaling law"),
+        pdf=figure("scaling_{task}", "pdf"),
+    log:
+        f"{R}/logs/figures/scaling_{{task}}.log",
+    params:
+        style=_STYLE,
+        experiments=lambda wc: " ".join(
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in EXPERIMENTS.items() if e["task"] == wc.task
+        ),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-scaling {params.experiments} --task {wildcards.task} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
+def _histogram_figure_inputs(wc, widths):
+    return {
+        "h5": [merged_file(wc.experiment, w) for w in widths],
+        "modes": [histogram_file(wc.experiment, w, "modes") for w in widths],
+        "kde": [histogram_file(wc.experiment, w, "kde") for w in widths],
+    }
+
+
+def _title(experiment):
+    e = EXPERIMENTS[experiment]
+    return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {e['task']} ({experiment})"
+
+
+rule figure_histograms:
+    input:
+        unpack(lambda wc: _histogram_figure_inputs(wc, EXPERIMENTS[wc.experiment]["widths"])),
+    output:
+        png=report(figure("{experiment}_histograms", "png"), caption="../report/histograms.rst", category="Loss histograms"),
+        pdf=figure("{experiment}_histograms", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_histograms.log",
+    params:
+        style=_STYLE,
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}: test-MSE histograms per width"),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-histograms {input.h5} --histogram-dir {R}/{wildcards.experiment}/histogram "
+        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_modes:
+    input:
+        unpack(lambda wc: _histogram_figure_inputs(wc, [int(wc.width)])),
+    output:
+        png=report(figure("{experiment}_N{width}_modes", "png"), caption="../report/modes.rst", category="Loss histograms"),
+        pdf=figure("{experiment}_N{width}_modes", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_N{{width}}_modes.log",
+    params:
+        style=_STYLE,
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}, N = {wc.width}: robust modes and lottery tickets"),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-histograms {input.h5} --single --histogram-dir {R}/{wildcards.experiment}/histogram "
+        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_synergy:
+    input:
+        summary=synergy_table("{experiment}", "summary"),
+        samples=synergy_table("{experiment}", "samples"),
+    output:
+        png=report(figure("{experiment}_synergy", "png"), caption="../report/synergy.rst", category="Synergy"),
+        pdf=figure("{experiment}_synergy", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_synergy.log",
+    params:
+        style=_STYLE,
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}: width N vs two ensembled N/2 networks"),
+        activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-synergy --summary {input.summary} --samples {input.samples} "
+        "--activation {params.activation} --title {params.title} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
+for _task in TASKS_RUN:
+    FINAL_OUTPUTS += [figure(f"scaling_{_task}", x) for x in ("png", "pdf")]
+for _name, _e in EXPERIMENTS.items():
+    FINAL_OUTPUTS += [figure(f"{_name}_histograms", x) for x in ("png", "pdf")]
+    if FIGURES["modes_width"] in _e["widths"]:
+        FINAL_OUTPUTS += [figure(f"{_name}_N{FIGURES['modes_width']}_modes", x) for x in ("png", "pdf")]
+    if comparable_widths(_e["widths"]):
+        FINAL_OUTPUTS += [figure(f"{_name}_synergy", x) for x in ("png", "pdf")]
