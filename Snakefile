@@ -19,6 +19,7 @@ include: "workflow/rules/synergy.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/claims.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/pairs.smk"
 
 
 rule all:

@@ -1,12 +1,14 @@
 # Stage 3, pair-and-disentangle (issue 4; SPEC section 2 item 3; paper section 3, appendices B-D).
 # Runs for experiments with d = 1 tasks only: symmetric neurons are pairs (w, b) ~ (-w, b) of
 # scalar-input neurons. For d > 1 experiments a note file says the stage was skipped.
-# Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}/pairs_*.{png,pdf}
+# Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}_pairs_*.{png,pdf}
 from lottery_scaling.tasks import input_dim as _input_dim
 
 _PAIRS = config.get("pairs") or {}
 _PAIR_FIGS = _PAIRS.get("figures") or {}
-_CLAIMS = config.get("claims") or {}
+# This stage's claim settings live under claims.width2_tickets_symmetric and claims.wide_symmetric_neurons.
+_CLAIM_TICKETS = (config.get("claims") or {}).get("width2_tickets_symmetric") or {}
+_CLAIM_WIDE = (config.get("claims") or {}).get("wide_symmetric_neurons") or {}
 
 PAIR_EXPERIMENTS = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) == 1]
 PAIR_SKIPPED = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) != 1]
@@ -19,7 +21,7 @@ def pairs_dir(experiment):
 
 def pair_fig(experiment, name):
     """Stem of a figure of this stage (add .png / .pdf)."""
-    return f"{R}/figures/{experiment}/pairs_{name}"
+    return f"{R}/figures/{experiment}_pairs_{name}"
 
 
 def _widest(experiment):
@@ -43,7 +45,7 @@ def _opt(flag, value):
 
 
 _W_SCALE = _opt("--w-scale", _PAIRS.get("w_scale"))
-_FIG_DPI = int(_PAIR_FIGS.get("dpi", 150))
+_FIG_DPI = int(_PAIR_FIGS.get("dpi", (config.get("figures") or {}).get("dpi", 150)))
 
 
 rule pairs_width:
@@ -142,10 +144,11 @@ rule pair_claims:
         activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
         files=_pair_claim_opts,
         opts=" ".join([
-            _opt("--ticket-min-share", _CLAIMS.get("ticket_symmetric_min_share", 0.9)),
-            _opt("--wide-max-ratio", _CLAIMS.get("wide_symmetric_max_ratio", 1.5)),
-            _opt("--wide-min-width", _CLAIMS.get("wide_min_width", 10)),
-            _opt("--n-boot", _CLAIMS.get("pairs_n_boot", 2000)),
+            _opt("--ticket-min-share", _CLAIM_TICKETS.get("min_share", 0.9)),
+            _opt("--wide-max-ratio", _CLAIM_WIDE.get("max_ratio", 1.5)),
+            _opt("--wide-min-width", _CLAIM_WIDE.get("min_width", 10)),
+            _opt("--n-boot", _CLAIM_WIDE.get("bootstrap", 2000)),
+            _opt("--random-state", _CLAIM_WIDE.get("seed", 0)),
         ]),
     resources:
         runtime=10,
@@ -173,9 +176,9 @@ rule pairs_skipped_note:
 
 def _fig_rule_outputs(name, caption):
     return {
-        "png": report(f"{R}/figures/{{experiment}}/pairs_{name}.png", caption=f"../report/{caption}",
+        "png": report(f"{R}/figures/{{experiment}}_pairs_{name}.png", caption=f"../report/{caption}",
                       category="Pair and disentangle", subcategory="{experiment}"),
-        "pdf": f"{R}/figures/{{experiment}}/pairs_{name}.pdf",
+        "pdf": f"{R}/figures/{{experiment}}_pairs_{name}.pdf",
     }
 
 
@@ -186,7 +189,7 @@ rule fig_pairs_neurons:
     output:
         **_fig_rule_outputs("fig2a_neurons", "pairs_fig2a_neurons.rst"),
     log:
-        f"{R}/logs/figures/{{experiment}}/pairs_fig2a_neurons.log",
+        f"{R}/logs/figures/{{experiment}}_pairs_fig2a_neurons.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
@@ -203,7 +206,7 @@ rule fig_pairs_tickets:
     output:
         **_fig_rule_outputs("fig12_tickets", "pairs_fig12_tickets.rst"),
     log:
-        f"{R}/logs/figures/{{experiment}}/pairs_fig12_tickets.log",
+        f"{R}/logs/figures/{{experiment}}_pairs_fig12_tickets.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
@@ -220,17 +223,17 @@ rule fig_pairs_width2:
         clusters=f"{R}/{{experiment}}/pairs/width2_clusters.csv",
     output:
         **_fig_rule_outputs("fig9_pca", "pairs_fig9_pca.rst"),
-        act_x=report(f"{R}/figures/{{experiment}}/pairs_fig10_activations_x.png", caption="../report/pairs_fig10_activations_x.rst",
+        act_x=report(f"{R}/figures/{{experiment}}_pairs_fig10_activations_x.png", caption="../report/pairs_fig10_activations_x.rst",
                      category="Pair and disentangle", subcategory="{experiment}"),
-        act_x_pdf=f"{R}/figures/{{experiment}}/pairs_fig10_activations_x.pdf",
-        act_z=report(f"{R}/figures/{{experiment}}/pairs_fig11_activations_z.png", caption="../report/pairs_fig11_activations_z.rst",
+        act_x_pdf=f"{R}/figures/{{experiment}}_pairs_fig10_activations_x.pdf",
+        act_z=report(f"{R}/figures/{{experiment}}_pairs_fig11_activations_z.png", caption="../report/pairs_fig11_activations_z.rst",
                      category="Pair and disentangle", subcategory="{experiment}"),
-        act_z_pdf=f"{R}/figures/{{experiment}}/pairs_fig11_activations_z.pdf",
-        ticket=report(f"{R}/figures/{{experiment}}/pairs_fig2c_lottery_ticket.png", caption="../report/pairs_fig2c_lottery_ticket.rst",
+        act_z_pdf=f"{R}/figures/{{experiment}}_pairs_fig11_activations_z.pdf",
+        ticket=report(f"{R}/figures/{{experiment}}_pairs_fig2c_lottery_ticket.png", caption="../report/pairs_fig2c_lottery_ticket.rst",
                       category="Pair and disentangle", subcategory="{experiment}"),
-        ticket_pdf=f"{R}/figures/{{experiment}}/pairs_fig2c_lottery_ticket.pdf",
+        ticket_pdf=f"{R}/figures/{{experiment}}_pairs_fig2c_lottery_ticket.pdf",
     log:
-        f"{R}/logs/figures/{{experiment}}/pairs_width2.log",
+        f"{R}/logs/figures/{{experiment}}_pairs_width2.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
@@ -255,7 +258,7 @@ rule fig_pairs_distill:
     output:
         **_fig_rule_outputs("fig13_distill", "pairs_fig13_distill.rst"),
     log:
-        f"{R}/logs/figures/{{experiment}}/pairs_fig13_distill.log",
+        f"{R}/logs/figures/{{experiment}}_pairs_fig13_distill.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
