@@ -103,17 +103,17 @@ def _standardise(f, mean, std):
     return (f - mean) / std
 
 
-def _fit_gmm(z, k, seed):
+def _fit_gmm(z, k, seed, n_init=3):
     from sklearn.mixture import GaussianMixture
 
-    gm = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-4, n_init=3,
+    gm = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-4, n_init=n_init,
                          random_state=seed, max_iter=500)
     gm.fit(z)
     return gm
 
 
 def cluster_width2(p: np.ndarray, loss: np.ndarray, with_reflection: bool, max_clusters: int = 8,
-                   align_iterations: int = 10, seed: int = 0) -> Clustering:
+                   align_iterations: int = 10, seed: int = 0, n_init: int = 3) -> Clustering:
     """Cluster width-2 parameter vectors p (S, 7) modulo the symmetry group (module docstring)."""
     from sklearn.decomposition import PCA
 
@@ -136,7 +136,7 @@ def cluster_width2(p: np.ndarray, loss: np.ndarray, with_reflection: bool, max_c
     for k in range(1, max_k + 1):
         cur = q
         for _ in range(max(1, align_iterations)):
-            gm = _fit_gmm(z_of(cur), k, seed)
+            gm = _fit_gmm(z_of(cur), k, seed, n_init)
             images = orbit(cur, with_reflection)
             scores = np.stack([gm.score_samples(z_of(im)) for im in images])  # (G, S)
             pick = np.argmax(scores, axis=0)
@@ -146,7 +146,7 @@ def cluster_width2(p: np.ndarray, loss: np.ndarray, with_reflection: bool, max_c
             if not np.any(pick):
                 break
             cur = np.stack(images)[pick, np.arange(n)]
-        gm = _fit_gmm(z_of(cur), k, seed)
+        gm = _fit_gmm(z_of(cur), k, seed, n_init)
         bic[k - 1] = gm.bic(z_of(cur))
         if best is None or bic[k - 1] < best[0]:
             best = (bic[k - 1], k, cur, gm.predict(z_of(cur)))
