@@ -91,6 +91,8 @@ def fig_tickets(rows, png, pdf, dpi=150) -> None:
 
     rows: list of dicts with keys width, seed, test_loss, w, b, v, pairing, x, y, act.
     """
+    from matplotlib.ticker import MaxNLocator
+
     plt = _plt()
     n = len(rows)
     fig, axes = plt.subplots(n, 4, figsize=(15, 3.3 * n), squeeze=False)
@@ -111,6 +113,9 @@ def fig_tickets(rows, png, pdf, dpi=150) -> None:
         ax[1].bar(np.arange(pr.n_pairs), fit.r2[order], color="tab:green", width=0.9)
         ax[1].set_ylim(0, 1.02)
         ax[1].set_xlabel("ticket (sorted by R$^2$)")
+        ax[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax[2].xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax[2].yaxis.set_major_locator(MaxNLocator(integer=True))
         ax[1].set_ylabel("R$^2$ of best a·g + c vs target")
         ax[1].set_title(f"{pr.n_pairs} tickets, {pr.unmatched.size} unmatched neurons", fontsize=9)
         im = ax[2].imshow(corr[np.ix_(order, order)], cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
