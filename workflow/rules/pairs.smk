@@ -7,8 +7,24 @@ from lottery_scaling.tasks import input_dim as _input_dim
 _PAIRS = config.get("pairs") or {}
 _PAIR_FIGS = _PAIRS.get("figures") or {}
 # This stage's claim settings live under claims.width2_tickets_symmetric and claims.wide_symmetric_neurons.
-_CLAIM_TICKETS = (config.get("claims") or {}).get("width2_tickets_symmetric") or {}
-_CLAIM_WIDE = (config.get("claims") or {}).get("wide_symmetric_neurons") or {}
+# Each claim is judged on the experiments of its task and activation (default x2 / silu, the paper's).
+_CLAIM_TICKETS = {"task": "x2", "activation": "silu", **((config.get("claims") or {}).get("width2_tickets_symmetric") or {})}
+_CLAIM_WIDE = {"task": "x2", "activation": "silu", **((config.get("claims") or {}).get("wide_symmetric_neurons") or {})}
+
+
+def _in_scope(experiment, claim):
+    e = EXPERIMENTS[experiment]
+    return e["task"] == claim["task"] and e["activation"] == claim["activation"]
+
+
+def _pair_claim_rows(experiment):
+    """Which rows `pair-claims` writes for an experiment: ticket (needs width 2), wide."""
+    rows = []
+    if _in_scope(experiment, _CLAIM_TICKETS) and 2 in EXPERIMENTS[experiment]["widths"]:
+        rows.append("ticket")
+    if _in_scope(experiment, _CLAIM_WIDE):
+        rows.append("wide")
+    return rows
 
 PAIR_EXPERIMENTS = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) == 1]
 PAIR_SKIPPED = [n for n, e in EXPERIMENTS.items() if _input_dim(e["task"]) != 1]
@@ -115,8 +131,9 @@ rule distill:
 def _pair_claim_inputs(wc):
     e = wc.experiment
     d = pairs_dir(e)
-    out = {"wide": f"{d}/N{_widest(e)}_networks.csv"} if _widest(e) >= 2 else {}
-    if 2 in EXPERIMENTS[e]["widths"]:
+    rows = _pair_claim_rows(e)
+    out = {"wide": f"{d}/N{_widest(e)}_networks.csv"} if "wide" in rows and _widest(e) >= 2 else {}
+    if "ticket" in rows:
         out["clusters"] = f"{d}/width2_clusters.csv"
         out["networks"] = f"{d}/width2_networks.csv"
     return out
@@ -142,6 +159,7 @@ rule pair_claims:
         experiment=_PAIR_EXP_RE,
     params:
         activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
+        rows=lambda wc: " ".join(_pair_claim_rows(wc.experiment)),
         files=_pair_claim_opts,
         opts=" ".join([
             _opt("--ticket-min-share", _CLAIM_TICKETS.get("min_share", 0.9)),
@@ -155,6 +173,7 @@ rule pair_claims:
         mem_mb=2000,
     shell:
         "lottery-scaling pair-claims --experiment {wildcards.experiment} --activation {params.activation} "
+        "--rows {params.rows} "
         "{params.files} {params.opts} --out {output} > {log} 2>&1"
 
 
@@ -276,6 +295,7 @@ for _e in PAIR_EXPERIMENTS:
         FINAL_OUTPUTS.append(f"{_d}/N{_w}_networks.csv")
     if _pair_widths(_e):
         FINAL_OUTPUTS.append(pair_fig(_e, "fig2a_neurons") + ".png")
+    if _pair_claim_rows(_e):
         CLAIM_PARTS.append(f"{_d}/claims.csv")
         FINAL_OUTPUTS.append(f"{_d}/claims.csv")
     if _ticket_fig_widths(_e):

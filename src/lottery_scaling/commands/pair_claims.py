@@ -31,6 +31,8 @@ PAPER_TICKET = {"abs_w": 0.830, "b": -1.168, "v": 5.686, "c": 3.154}
 
 def configure(p) -> None:
     p.add_argument("--experiment", required=True, help="experiment name for the rows")
+    p.add_argument("--rows", nargs="+", choices=("ticket", "wide"), default=["ticket", "wide"],
+                   help="which claims to judge (default: both)")
     p.add_argument("--activation", required=True, help="activation of the experiment (the wide claim is tested for silu only)")
     p.add_argument("--width2-clusters", default=None, help="clusters CSV of `lottery-scaling width2` (omit: width 2 not trained)")
     p.add_argument("--width2-networks", default=None, help="networks CSV of `lottery-scaling width2`")
@@ -128,8 +130,8 @@ def run(args) -> int:
     clusters = read_csv(args.width2_clusters, ["cluster", "size", "share", "loss_median", "symmetric_share"]) if args.width2_clusters else None
     networks = read_csv(args.width2_networks, ["cluster", "symmetric"]) if args.width2_networks else None
     wide = read_csv(args.wide_networks, ["width", "mirror_nn_ratio"]) if args.wide_networks else None
-    rows = [ticket_row(args.experiment, clusters, networks, args.ticket_min_share)]
-    row = wide_row(args.experiment, args.activation, wide, args.wide_max_ratio, args.wide_min_width, args.n_boot,
+    rows = [ticket_row(args.experiment, clusters, networks, args.ticket_min_share)] if "ticket" in args.rows else []
+    row = None if "wide" not in args.rows else wide_row(args.experiment, args.activation, wide, args.wide_max_ratio, args.wide_min_width, args.n_boot,
                    args.random_state)
     if row is not None:
         rows.append(row)
