@@ -102,3 +102,89 @@ def test_mirror_nn_ratio_separates_symmetric_and_asymmetric_clouds():
 def test_d_greater_than_one_is_refused():
     with pytest.raises(UserError, match="d = 1"):
         pairing.pair_neurons(np.zeros((4, 2)), np.zeros(4))
+
+
+# ---- command line: the stage's subcommands on a small constructed file ----
+
+
+def _write_networks(path, task, w, b, v, c):
+    from lottery_scaling import h5io
+    from lottery_scaling.tasks import make_dataset
+    from lottery_scaling.trainer import TrainResult, TrainSettings
+
+    s = TrainSettings(task, "silu", w.shape[1], steps=0, n_train=60, n_test=101).resolved()
+    x, y, xt, yt = make_dataset(s.data_spec())
+    from lottery_scaling.model import mse
+
+    S = w.shape[0]
+    res = TrainResult(
+        settings=s, seed=np.arange(S), w=w, b=b, v=v, c=c,
+        train_loss=mse(w, b, v, c, x, y, "silu"), test_loss=mse(w, b, v, c, xt, yt, "silu"),
+        diverged=np.zeros(S, dtype=bool), loss_curve=np.zeros((S, 2)), curve_step=np.array([0, 1]),
+    )
+    h5io.write_result(path, res)
+
+
+def test_pair_commands_end_to_end(tmp_path, capsys):
+    import pandas as pd
+
+    from lottery_scaling.cli import main
+
+    rng = np.random.default_rng(7)
+    # width 2: 6 copies of the paper's ticket (one with swapped neurons), 6 asymmetric networks
+    ticket = np.array([[-0.83, 0.83], [-1.168, -1.168], [5.686, 5.686]])
+    other = np.array([[0.68, -1.402], [-0.852, -5.411], [7.873, -23.809]])
+    nets = [ticket + 1e-3 * rng.normal(size=(3, 2)) for _ in range(6)] + [other + 1e-3 * rng.normal(size=(3, 2)) for _ in range(6)]
+    nets[1] = nets[1][:, ::-1]
+    w2 = np.array([n[0] for n in nets])[:, :, None]
+    b2 = np.array([n[1] for n in nets])
+    v2 = np.array([n[2] for n in nets])
+    c2 = np.array([3.154] * 6 + [1.436] * 6)
+    _write_networks(tmp_path / "w2.h5", "x2", w2, b2, v2, c2)
+    # width 8: 4 mirror pairs
+    wp = rng.uniform(0.3, 1.2, (5, 4))
+    bp = rng.uniform(-1.5, 0.5, (5, 4))
+    w8 = np.concatenate([wp, -wp], axis=1)[:, :, None]
+    b8 = np.concatenate([bp, bp], axis=1)
+    v8 = rng.uniform(0.5, 2, (5, 8))
+    _write_networks(tmp_path / "w8.h5", "x2", w8, b8, v8, np.zeros(5))
+    out = tmp_path / "out"
+    assert main(["pairs", str(tmp_path / "w8.h5"), "--tickets-out", str(out / "t.csv"), "--networks-out", str(out / "n.csv")]) == 0
+    t = pd.read_csv(out / "t.csv")
+    n = pd.read_csv(out / "n.csv")
+    assert len(t) == 20 and np.all(t["asymmetry"] < 1e-12)
+    assert list(n["n_pairs"]) == [4] * 5 and list(n["n_unmatched"]) == [0] * 5
+    assert np.all(n["mirror_nn_ratio"] < 1e-6)  # exact mirrors: the mirrored neighbour is at distance 0
+    assert main(["width2", str(tmp_path / "w2.h5"), "--networks-out", str(out / "w2n.csv"), "--clusters-out",
+                 str(out / "w2c.csv"), "--bic-out", str(out / "w2b.csv"), "--max-clusters", "3", "--align-iterations", "3"]) == 0
+    cl = pd.read_csv(out / "w2c.csv")
+    assert len(cl) == 2
+    low = cl.iloc[0]
+    assert low["size"] == 6 and low["symmetric_share"] == 1.0 and cl.iloc[1]["symmetric_share"] == 0.0
+    assert low["mean_abs_w"] == pytest.approx(0.83, abs=0.01) and low["mean_v"] == pytest.approx(5.686, abs=0.01)
+    assert main(["distill", str(tmp_path / "w8.h5"), "--out", str(out / "d.csv")]) == 0
+    assert len(pd.read_csv(out / "d.csv")) == 5
+    assert main(["pair-claims", "--experiment", "e", "--width2-clusters", str(out / "w2c.csv"), "--width2-networks",
+                 str(out / "w2n.csv"), "--wide-networks", str(out / "n.csv"), "--wide-min-width", "4",
+                 "--out", str(out / "claims.csv")]) == 0
+    claims = pd.read_csv(out / "claims.csv")
+    assert list(claims.columns) == ["claim", "experiment", "statistic", "value", "ci_low", "ci_high", "threshold", "verdict", "detail"]
+    assert list(claims["verdict"]) == ["supported", "supported"]
+
+
+def test_pairs_command_refuses_d_greater_than_one(tmp_path, capsys):
+    from lottery_scaling.cli import main
+
+    rng = np.random.default_rng(0)
+    from lottery_scaling import h5io
+    from lottery_scaling.trainer import TrainResult, TrainSettings
+
+    s = TrainSettings("prod2", "silu", 3, steps=0, n_train=20, n_test=20).resolved()
+    res = TrainResult(settings=s, seed=np.arange(2), w=rng.normal(size=(2, 3, 2)), b=np.zeros((2, 3)), v=np.zeros((2, 3)),
+                      c=np.zeros(2), train_loss=np.ones(2), test_loss=np.ones(2), diverged=np.zeros(2, dtype=bool),
+                      loss_curve=np.zeros((2, 2)), curve_step=np.array([0, 1]))
+    h5io.write_result(tmp_path / "p.h5", res)
+    assert main(["pairs", str(tmp_path / "p.h5"), "--tickets-out", str(tmp_path / "t.csv"), "--networks-out", str(tmp_path / "n.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "d = 1" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "t.csv").exists()
