@@ -89,8 +89,8 @@ def scaling(curves, style: FigureStyle, task: str):
         label = f"{_nice(c['activation'])} ({c['name']})" if len(curves) > 1 else _nice(c["activation"])
         ax.errorbar(w, med, yerr=np.clip(yerr, 0, None), fmt="o-", color=color, ms=4, lw=1.2, capsize=2, label=label)
         all_w += list(w)
-        if anchor is None:
-            anchor = (w[len(w) // 2], med[len(w) // 2])
+        if anchor is None or (w[-1], -med[-1]) > (anchor[0], -anchor[1]):
+            anchor = (w[-1], med[-1])  # the lowest median at the largest width
         for k, rname in enumerate(style.fit_lines.get(c["activation"], [])):
             r = c["exponents"][c["exponents"]["range"] == rname]
             if r.empty or not np.isfinite(r.iloc[0]["alpha"]):
@@ -99,53 +99,75 @@ def scaling(curves, style: FigureStyle, task: str):
             ws = np.array([float(x) for x in str(r["widths_used"]).split()])
             xs = np.geomspace(ws.min(), ws.max(), 20)
             ax.plot(xs, r["prefactor"] * xs ** -r["alpha"], ls=(0, (4, 1.5)) if k == 0 else (0, (1, 1)), color=color, lw=2.2, alpha=0.6,
-                    label=f"  fit N={ws.min():g}-{ws.max():g}: $\\alpha$ = {r['alpha']:.2f} [{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}]")
+                    label=f"{_nice(c['activation'])} fit, N {ws.min():g}-{ws.max():g}: $\\alpha$ = {r['alpha']:.2f} "
+                          f"[{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}]")
     if all_w and anchor is not None:
+        # reference lines pass a factor 3 below the lowest median at the largest width
         xs = np.geomspace(min(all_w), max(all_w), 50)
         for j, s in enumerate(style.reference_slopes):
-            ax.plot(xs, anchor[1] * 0.3 * (xs / anchor[0]) ** -s, color="0.55", lw=1, ls=["--", ":", "-."][j % 3],
+            ax.plot(xs, anchor[1] / 3 * (xs / anchor[0]) ** -s, color="0.45", lw=1, ls=["--", ":", "-."][j % 3],
                     label=f"reference $\\propto N^{{-{s:g}}}$")
-        lo = min(min(c["medians"]["median_ci_low"].min() for c in curves if not c["medians"].empty), anchor[1] * 0.3 * (max(all_w) / anchor[0]) ** -1)
+        lo = min(c["medians"]["median_ci_low"].min() for c in curves if not c["medians"].empty)
         hi = max(c["medians"]["median_ci_high"].max() for c in curves if not c["medians"].empty)
+        lo = min(lo, anchor[1] / 3)
         if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
             ax.set_ylim(lo / 3, hi * 3)
     ax.set_xscale("log")
     ax.set_yscale("log")
+    if all_w:
+        from matplotlib.ticker import NullFormatter
+
+        ax.set_xticks(sorted(set(all_w)))
+        ax.set_xticklabels([f"{w:g}" for w in sorted(set(all_w))])
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("width N (hidden neurons)")
     ax.set_ylabel("median test loss (MSE)")
     ax.set_title(f"{TASK_LABELS.get(task, task)}: median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
+
+
+def _log_x(ax) -> None:
+    """Log x axis with labelled decades only (also when the data span less than a decade)."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    lo, hi = ax.get_xlim()
+    if np.log10(hi / lo) < 1.5:
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _log_edges(log10_values, style: FigureStyle, bins_range=None) -> np.ndarray:
+    """Bin edges (in MSE) of equal width in log10, bins_per_decade per decade."""
+    step = 1.0 / style.bins_per_decade
+    lo, hi = bins_range if bins_range else (float(np.min(log10_values)), float(np.max(log10_values)))
+    return 10.0 ** np.arange(np.floor(lo / step) * step, hi + 2 * step, step)
 
 
 def _hist_panel(ax, log10_loss, kde, modes, n_diverged, style: FigureStyle, bins_range, title, color):
     n = log10_loss.size
     step = 1.0 / style.bins_per_decade
-    lo, hi = bins_range
-    edges = np.arange(np.floor(lo / step) * step, hi + step, step)
-    ax.hist(log10_loss, bins=edges, color=color, alpha=0.55, label=f"{n} seeds")
+    ax.hist(10.0**log10_loss, bins=_log_edges(log10_loss, style, bins_range), color=color, alpha=0.55, label=f"{n} seeds")
     if kde is not None and len(kde):
-        ax.plot(kde["log10_loss"], kde["density"] * n * step, color=color, lw=1.2, label="KDE")
-    ymax = ax.get_ylim()[1]
-    for _, m in modes.iterrows():
+        ax.plot(10.0 ** kde["log10_loss"], kde["density"] * n * step, color=color, lw=1.2, label="KDE (seeds per bin)")
+    top = ax.get_ylim()[1] * 1.25
+    ax.set_ylim(0, top)
+    for i, (_, m) in enumerate(modes.sort_values("log10_loss").iterrows()):
+        x = 10.0 ** m["log10_loss"]
+        y = top * (0.98 - 0.16 * (i % 2))  # alternate heights so labels of close modes do not overlap
         if m["lottery"]:
-            ax.axvline(m["log10_loss"], color=style.lottery_color, lw=1.6)
-            ax.text(m["log10_loss"], ymax * 0.97, f" lottery\n {100 * m['share']:.0f}%", color=style.lottery_color,
-                    fontsize=7, va="top", ha="left")
+            ax.axvline(x, color=style.lottery_color, lw=1.6)
+            ax.text(x, y, f" lottery\n {100 * m['share']:.0f}%", color=style.lottery_color, fontsize=7, va="top", ha="left")
         else:
-            ax.axvline(m["log10_loss"], color=style.mode_color, lw=1, ls="--")
-            ax.text(m["log10_loss"], ymax * 0.97, f" {100 * m['share']:.0f}%", color=style.mode_color, fontsize=7, va="top")
+            ax.axvline(x, color=style.mode_color, lw=1, ls="--")
+            ax.text(x, y, f" {100 * m['share']:.0f}%", color=style.mode_color, fontsize=7, va="top")
     note = f", {n_diverged} diverged" if n_diverged else ""
     ax.set_title(f"{title}{note}", fontsize=9)
-    ax.set_xlim(lo, hi)
-
-
-def _log_ticks(ax):
-    from matplotlib.ticker import FuncFormatter, MultipleLocator
-
-    ax.xaxis.set_major_locator(MultipleLocator(2))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"$10^{{{int(round(v))}}}$"))
+    lo, hi = bins_range
+    ax.set_xlim(10.0**lo, 10.0**hi)
+    _log_x(ax)
 
 
 def histogram_grid(panels, style: FigureStyle, title: str):
@@ -163,7 +185,6 @@ def histogram_grid(panels, style: FigureStyle, title: str):
     for ax, p in zip(axes.flat, panels):
         _hist_panel(ax, p["log10_loss"], p["kde"], p["modes"], p["n_diverged"], style, bins_range, f"N = {p['width']}",
                     style.color(p["activation"]))
-        _log_ticks(ax)
     for ax in axes.flat[k:]:
         ax.set_visible(False)
     for ax in axes[-1]:
@@ -182,10 +203,9 @@ def histogram_modes(panel, style: FigureStyle, title: str):
     x = panel["log10_loss"]
     rng = (np.floor(x.min()) - 0.5, np.ceil(x.max()) + 0.5) if x.size else (-1, 1)
     _hist_panel(ax, x, panel["kde"], panel["modes"], panel["n_diverged"], style, rng, title, style.color(panel["activation"]))
-    _log_ticks(ax)
     ax.set_xlabel("test loss (MSE), log scale")
     ax.set_ylabel("networks (seeds)")
-    ax.legend(fontsize=7, loc="upper right", bbox_to_anchor=(1.0, 0.8))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -200,21 +220,21 @@ def synergy_panels(comparisons, style: FigureStyle, title: str, activation: str)
     cols = min(style.columns, max(k, 1))
     rows = max(int(np.ceil(k / cols)), 1)
     fig, axes = plt.subplots(rows, cols, figsize=(style.panel_width * cols, style.panel_height * rows), squeeze=False)
-    step = 1.0 / style.bins_per_decade
     for ax, c in zip(axes.flat, comparisons):
         lw, le = np.log10(c["wide"]), np.log10(c["ensemble"])
-        both = np.concatenate([lw, le])
-        edges = np.arange(np.floor(both.min() / step) * step, both.max() + 2 * step, step)
-        ax.hist(lw, bins=edges, density=True, color=style.color(activation), alpha=0.55, label=f"N = {c['width']}")
-        ax.hist(le, bins=edges, density=True, histtype="step", lw=1.5, color=style.ensemble_color,
-                label=f"{c['half_width']} + {c['half_width']} (ensemble prediction)")
+        edges = _log_edges(np.concatenate([lw, le]), style)
+        ax.hist(c["wide"], bins=edges, weights=np.full(lw.size, style.bins_per_decade / lw.size),
+                color=style.color(activation), alpha=0.55, label=f"N = {c['width']}")
+        ax.hist(c["ensemble"], bins=edges, weights=np.full(le.size, style.bins_per_decade / le.size), histtype="step",
+                lw=1.5, color=style.ensemble_color, label=f"{c['half_width']}+{c['half_width']} ensemble")
+        _log_x(ax)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.3)
         s = c["row"]
-        ax.text(0.02, 0.97, f"median ratio {s['median_ratio']:.3g}\n[{s['ratio_ci_low']:.3g}, {s['ratio_ci_high']:.3g}]\n"
-                f"KS {s['ks']:.2f}, W {s['wasserstein_decades']:.2f} dec", transform=ax.transAxes, fontsize=7, va="top")
-        ax.set_title(f"N = {c['width']} vs {c['half_width']} + {c['half_width']}", fontsize=9)
+        ax.set_title(f"N = {c['width']} vs {c['half_width']} + {c['half_width']}: ratio {s['median_ratio']:.3g} "
+                     f"[{s['ratio_ci_low']:.3g}, {s['ratio_ci_high']:.3g}]\n"
+                     f"KS {s['ks']:.2f}, Wasserstein {s['wasserstein_decades']:.2f} decades", fontsize=8)
         ax.set_xlabel("test loss (MSE), log scale")
-        ax.set_ylabel("density per decade")
-        _log_ticks(ax)
+        ax.set_ylabel("fraction per decade")
         ax.legend(fontsize=6.5, loc="upper right")
     for ax in axes.flat[k:]:
         ax.set_visible(False)

@@ -5,7 +5,9 @@ Method (all on x = log10 of the test MSE of the non-diverged seeds):
 1. Kernel density estimate with a Gaussian kernel. Bandwidth h (in decades) by Silverman's
    rule of thumb, h = 0.9 * min(sd, IQR / 1.34) * n^(-1/5) (robust to outliers and, because
    of the IQR, less over-smoothing of multi-modal data than Scott's rule), times a
-   configurable scale; or a fixed number of decades. The density is evaluated on a regular
+   configurable scale; or a fixed number of decades. (Plug-in rules such as Sheather-Jones
+   collapse onto the spikes of near-identical losses that networks reaching the same minimum
+   produce, so they are not offered.) The density is evaluated on a regular
    grid by binning the data finely (grid step <= h / 8) and convolving with the kernel.
 2. Candidate modes: local maxima of the density whose topographic prominence is at least
    `min_prominence` times the highest density value.
@@ -28,6 +30,7 @@ from .bootstrap import median_interval
 from .errors import UserError
 from .losses import WidthLosses
 
+BANDWIDTH_RULES = ("silverman", "scott")
 MIN_BANDWIDTH = 1e-3  # decades; used when all losses are (nearly) identical
 
 
@@ -45,10 +48,10 @@ class ModeSettings:
 
     def validate(self) -> None:
         if isinstance(self.bandwidth, str):
-            if self.bandwidth not in ("silverman", "scott"):
-                raise UserError(f"bandwidth must be 'silverman', 'scott' or a number > 0, got {self.bandwidth!r}")
+            if self.bandwidth not in BANDWIDTH_RULES:
+                raise UserError(f"bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a number > 0, got {self.bandwidth!r}")
         elif not (np.isfinite(self.bandwidth) and self.bandwidth > 0):
-            raise UserError(f"bandwidth must be 'silverman', 'scott' or a number > 0, got {self.bandwidth!r}")
+            raise UserError(f"bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a number > 0, got {self.bandwidth!r}")
         checks = [
             (self.bandwidth_scale > 0, "bandwidth_scale", "> 0"),
             (0 <= self.min_prominence < 1, "min_prominence", "in [0, 1)"),
