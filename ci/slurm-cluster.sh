@@ -61,6 +61,13 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 pid_file() { echo "$PID_DIR/$1.pid"; }
 
+# True if process $1 exists and is not a zombie (PID 1 may reap late).
+proc_alive() {
+    local st
+    st="$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null || true)"
+    [[ -n "$st" && "$st" != Z && "$st" != X ]]
+}
+
 # Print the recorded PID of daemon $1 if that process is alive and is the
 # expected program (guards against PID reuse); fail otherwise.
 live_pid() {
@@ -69,7 +76,7 @@ live_pid() {
     [[ -r "$f" ]] || return 1
     pid="$(tr -dc '0-9' <"$f")"
     [[ -n "$pid" ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
+    proc_alive "$pid" || return 1
     comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
     [[ "$comm" == "$name" ]] || return 1
     echo "$pid"
@@ -77,11 +84,16 @@ live_pid() {
 
 # Start a daemon in the foreground of its own session, detached from our
 # stdin/stdout/stderr, and record its PID.
+declare -A LOG_OFFSET=()
 spawn() {
     local name="$1"; shift
-    local out="$LOG_DIR/$name.out"
+    local out="$LOG_DIR/$name.out" f
     : >"$out"
-    setsid "$@" </dev/null >>"$out" 2>&1 &
+    for f in $(log_files "$name"); do   # show_logs prints only this run's lines
+        LOG_OFFSET["$f"]="$(stat -c %s "$f" 2>/dev/null || echo 0)"
+    done
+    # 9>&-: the daemon must not inherit (and so hold forever) our lock on fd 9.
+    setsid "$@" </dev/null >>"$out" 2>&1 9>&- &
     echo "$!" >"$(pid_file "$name")"
 }
 
@@ -94,11 +106,12 @@ log_files() {
 }
 
 show_logs() {
-    local f
+    local f off
     for f in $(log_files "$1"); do
-        if [[ -s "$f" ]]; then
+        off="${LOG_OFFSET[$f]:-0}"
+        if [[ -s "$f" ]] && (( $(stat -c %s "$f") > off )); then
             printf -- '----- last lines of %s -----\n' "$f" >&2
-            tail -n 25 "$f" >&2
+            tail -c "+$(( off + 1 ))" "$f" | tail -n 25 >&2
         fi
     done
 }
@@ -132,48 +145,62 @@ probe_slurmd() {
         *) return 1 ;;
     esac
 }
-# What we wait for right after starting slurmd: the node is idle.
-probe_slurmd_fresh() { [[ "$(node_state)" == idle ]]; }
+# What we wait for right after starting slurmd: this slurmd has registered
+# (SlurmdStartTime is not older than its start) and the node is usable: idle,
+# or busy with jobs that slurmctld recovered from its saved state.
+SLURMD_SPAWNED=0
+probe_slurmd_fresh() {
+    local started
+    probe_slurmd || return 1
+    started="$(timeout 10 scontrol show node "$(slurm_node)" 2>/dev/null \
+        | sed -n 's/.*SlurmdStartTime=\([^ ]*\).*/\1/p')"
+    [[ "$started" == [0-9]* ]] || return 1
+    (( $(date -d "$started" +%s) >= SLURMD_SPAWNED - 1 ))
+}
 
 daemon_up() { live_pid "$1" >/dev/null && "probe_$1"; }
 
 # Wait until probe $2 passes for daemon $1; die with its log tail otherwise.
 wait_for() {
-    local name="$1" probe="$2" t0 deadline
+    local name="$1" probe="$2" t0 deadline pid
     t0="$(now)"; deadline=$(( $(date +%s) + TIMEOUT ))
+    pid="$(cat "$(pid_file "$name")")"
     while :; do
-        if ! live_pid "$name" >/dev/null; then
+        if ! proc_alive "$pid"; then
             show_logs "$name"
-            die 1 "$name exited during start-up (see log above)"
+            die 1 "$name (pid $pid) exited during start-up (see log above)"
         fi
-        if "$probe"; then
-            log "$name is up (pid $(live_pid "$name"), $(elapsed "$t0") s)"
+        # Probe only once the forked shell has become the daemon (exec done).
+        if live_pid "$name" >/dev/null && "$probe"; then
+            log "$name is up (pid $pid, $(elapsed "$t0") s)"
             return 0
         fi
         if (( $(date +%s) >= deadline )); then
             show_logs "$name"
             die 1 "$name did not pass its probe ($probe) within ${TIMEOUT}s (see log above)"
         fi
-        sleep 0.3
+        sleep 0.2
     done
 }
 
 # ------------------------------------------------------------- stop daemons
 
+STOPPED_PIDS=()
 stop_daemon() {
     local name="$1" pid i
     if pid="$(live_pid "$name")"; then
         log "stopping $name (pid $pid)"
+        STOPPED_PIDS+=("$pid")
         kill -TERM "$pid" 2>/dev/null || true
         for (( i = 0; i < 300; i++ )); do   # up to 30 s
-            kill -0 "$pid" 2>/dev/null || break
+            proc_alive "$pid" || break
             sleep 0.1
         done
-        if kill -0 "$pid" 2>/dev/null; then
+        if proc_alive "$pid"; then
             log "WARNING: $name (pid $pid) ignored SIGTERM for 30 s; sending SIGKILL"
             kill -KILL "$pid" 2>/dev/null || true
             for (( i = 0; i < 50; i++ )); do
-                kill -0 "$pid" 2>/dev/null || break
+                proc_alive "$pid" || break
                 sleep 0.1
             done
         fi
@@ -181,26 +208,67 @@ stop_daemon() {
     rm -f "$(pid_file "$name")"
 }
 
-# Cancel every job of the test cluster so that no slurmstepd outlives slurmd.
+# Exited daemons stay zombies until PID 1 reaps them (late on some hosts);
+# give it a few seconds so that `ps` right after `down` is clean.
+wait_reaped() {
+    local pid i left
+    for (( i = 0; i < 50; i++ )); do
+        left=0
+        for pid in "$@"; do
+            if [[ -e "/proc/$pid" ]]; then left=1; fi
+        done
+        (( left )) || return 0
+        sleep 0.1
+    done
+    return 0
+}
+
+# Cancel every job of the test cluster while slurmctld and slurmd still run,
+# so that slurmd ends the jobs' slurmstepd processes.
 cancel_jobs() {
     local i
-    live_pid slurmctld >/dev/null || return 0
+    live_pid slurmctld >/dev/null && live_pid slurmd >/dev/null || return 0
     [[ -n "$(timeout 10 squeue -h -o %i 2>/dev/null)" ]] || return 0
     log "cancelling the test cluster's jobs"
-    timeout 10 scancel --full --state=PENDING,RUNNING,SUSPENDED "--partition=$PARTITION" >/dev/null 2>&1 || true
     timeout 10 squeue -h -o %i 2>/dev/null | xargs -r timeout 10 scancel >/dev/null 2>&1 || true
-    for (( i = 0; i < 30; i++ )); do
-        [[ -z "$(timeout 10 squeue -h -t PD,R,CG,S,CF -o %i 2>/dev/null)" ]] && return 0
+    for (( i = 0; i < 60; i++ )); do   # up to 30 s
+        [[ -z "$(timeout 10 squeue -h -t PD,R,S,CG,CF -o %i 2>/dev/null)" ]] && return 0
         sleep 0.5
     done
-    log "WARNING: some jobs were still listed after cancelling them"
+    log "WARNING: some jobs were still listed 30 s after cancelling them"
+}
+
+# PIDs of all descendants of process $1.
+descendants() {
+    ps -e -o pid=,ppid= | awk -v root="$1" '
+        { parent[$1] = $2 }
+        END {
+            want[root] = 1
+            do {
+                added = 0
+                for (p in parent) if (!(p in want) && (parent[p] in want)) { want[p] = 1; added = 1 }
+            } while (added)
+            for (p in want) if (p != root) print p
+        }'
+}
+
+# slurmstepd processes left behind by our slurmd (after a crash of slurmd, or
+# if cancelling failed): they hold our slurmd log open and ignore SIGTERM.
+reap_stepds() {
+    local d pid
+    for d in /proc/[0-9]*; do
+        pid="${d#/proc/}"
+        [[ "$(cat "$d/comm" 2>/dev/null)" == slurmstepd ]] && proc_alive "$pid" || continue
+        find "$d/fd" -maxdepth 1 -lname "$LOG_DIR/slurmd.log" 2>/dev/null | grep -q . || continue
+        log "WARNING: killing left-over slurmstepd (pid $pid) and its job processes: $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)"
+        kill -KILL "$pid" $(descendants "$pid") 2>/dev/null || true
+    done
 }
 
 # Stop daemons with start index >= $1, in reverse start order.
 stop_from() {
     local from="$1" i
     for (( i = ${#DAEMONS[@]} - 1; i >= from; i-- )); do
-        [[ "${DAEMONS[$i]}" == slurmctld ]] && cancel_jobs
         stop_daemon "${DAEMONS[$i]}"
     done
 }
@@ -273,7 +341,7 @@ ensure_hostname() {
     local h; h="$(hostname -s 2>/dev/null || hostname)"
     if ! getent hosts "$h" >/dev/null 2>&1; then
         log "host name $h does not resolve; adding it to /etc/hosts"
-        printf '127.0.1.1\t%s\t# added by lottery-scaling ci/slurm-cluster.sh\n' "$h" >>/etc/hosts
+        printf '127.0.0.1\t%s\t# added by lottery-scaling ci/slurm-cluster.sh\n' "$h" >>/etc/hosts
     fi
 }
 
@@ -380,6 +448,7 @@ SlurmctldLogFile=$LOG_DIR/slurmctld.log
 SlurmdLogFile=$LOG_DIR/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
+MailProg=/bin/true
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 MpiDefault=none
@@ -463,10 +532,12 @@ start_mariadbd() {
     fi
     save_ports
     rm -f "$DB_SOCKET"
+    # 1024M buffer pool: below that slurmdbd logs "Database settings not
+    # recommended values"; the pool is only touched as it fills (~120 MB RSS).
     spawn mariadbd mariadbd --no-defaults --user=root --datadir="$DB_DIR" \
         --bind-address=127.0.0.1 --port="$DB_PORT" --socket="$DB_SOCKET" \
         --pid-file="$RUN_DIR/mariadbd.pid" --log-error="$LOG_DIR/mariadbd.err" \
-        --skip-name-resolve --innodb-buffer-pool-size=128M \
+        --skip-name-resolve --innodb-buffer-pool-size=1024M \
         --innodb-log-file-size=64M --innodb-lock-wait-timeout=900
     wait_for mariadbd probe_mariadbd
     local pass; pass="$(cat "$DB_PASS_FILE")"
@@ -524,8 +595,11 @@ start_slurmctld() {
 }
 
 start_slurmd() {
+    SLURMD_SPAWNED="$(date +%s)"
     spawn slurmd slurmd -D
     wait_for slurmd probe_slurmd_fresh
+    local state; state="$(node_state)"
+    [[ "$state" == idle ]] || log "node $(slurm_node) is $state: busy with jobs recovered from the saved state"
 }
 
 # ---------------------------------------------------------------- commands
@@ -546,7 +620,7 @@ cmd_up() {
     check_config_ownership
     mkdir -p "$STATE"
     exec 9>"$STATE/lock"
-    flock -w 600 9 || die 1 "could not lock $STATE/lock"
+    flock -w 120 9 || die 1 "could not lock $STATE/lock"
     install_packages
     ensure_hostname
     make_dirs
@@ -574,8 +648,11 @@ cmd_down() {
         return 0
     fi
     exec 9>"$STATE/lock"
-    flock -w 600 9 || die 1 "could not lock $STATE/lock"
+    flock -w 120 9 || die 1 "could not lock $STATE/lock"
+    cancel_jobs
     stop_from 0
+    reap_stepds
+    (( ${#STOPPED_PIDS[@]} == 0 )) || wait_reaped "${STOPPED_PIDS[@]}"
     log "down ($(elapsed "$t0") s)"
 }
 
