@@ -1,0 +1,130 @@
+"""The real pipeline on the tiny test configuration: every output appears, and after a
+complete run Snakemake redoes exactly what a change touches (issue 5, rerun behaviour)."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=workdir, capture_output=True, text=True,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, configfile: Path) -> list[tuple[str, str]]:
+    """(rule, first output) of every job a dry run would execute."""
+    proc = snakemake(workdir, "-n", "--configfile", str(configfile))
+    text = proc.stdout + proc.stderr
+    jobs = re.findall(r"^\s*(?:localrule|rule) (\w+):\n(?:\s+input: .*\n)?\s+output: ([^,\n]+)", text, re.M)
+    if "Nothing to be done" not in text:
+        assert jobs, text[-3000:]
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """A copy of the workflow, run to completion on config/test.yaml."""
+    work = tmp_path_factory.mktemp("pipeline")
+    for name in ("Snakefile", "workflow", "src", "config", "config.yaml"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    config = work / "config" / "test.yaml"
+    snakemake(work, "--configfile", str(config))
+    return work, config
+
+
+def write_config(work: Path, change) -> Path:
+    config = yaml.safe_load((work / "config" / "test.yaml").read_text())
+    config = copy.deepcopy(config)
+    change(config)
+    path = work / "config" / f"changed-{abs(hash(repr(config)))}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_every_output_is_made_and_nothing_reruns(pipeline):
+    work, config = pipeline
+    proc = snakemake(work, "-n", "--configfile", str(config))
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    results = work / "results"
+    merged = sorted(p.name for p in results.glob("train/*/N*_seeds*.h5"))
+    assert merged == sorted(f"N{w}_seeds0-20.h5" for w in (1, 2, 4) for _ in range(2))
+    # every rule wrote its log, and the training logs show progress
+    logs = list((results / "logs").rglob("*.log"))
+    assert any("networks (" in p.read_text() for p in logs if "train" in p.parts)
+    assert not list(results.rglob("*.tmp"))
+
+
+def test_adding_a_width_trains_only_that_width(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"]["widths"].append(3))
+    trained = [out for rule, out in planned_jobs(work, config) if rule == "train_chunk"]
+    assert sorted(trained) == sorted(
+        [p for p in trained if "/x2-silu-" in p and "/N3/" in p]
+    ) and len(trained) == 2  # seeds 0-12 and 12-20 of width 3
+
+
+def test_adding_seeds_trains_only_new_chunks(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"].update(seeds=30))
+    trained = sorted(out for rule, out in planned_jobs(work, config) if rule == "train_chunk")
+    expected = sorted(
+        f"results/train/{run}/N{w}/seeds{lo}-{hi}.h5"
+        for run in {Path(p).parts[2] for p in trained}
+        for w in (1, 2, 4)
+        for lo, hi in ((12, 24), (24, 30))
+    )
+    assert trained == expected
+    assert all("/x2-silu-" in p for p in trained)
+
+
+def test_changing_a_training_setting_retrains_that_experiment_only(pipeline):
+    work, _ = pipeline
+
+    def change(c):
+        c["experiments"]["x2_leaky_relu"]["training"] = {"steps": 200}
+
+    jobs = planned_jobs(work, write_config(work, change))
+    trained = [out for rule, out in jobs if rule == "train_chunk"]
+    assert len(trained) == 6 and all("/x2-leaky_relu-" in p for p in trained)
+    # nothing of the SiLU experiment is redone
+    redone = [job for job in jobs if "x2_silu" in job[1] or "/x2-silu-" in job[1]]
+    assert not redone
+
+
+def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
+    work, config = pipeline
+    kernels = work / "src" / "lottery_scaling" / "_kernels.py"
+    original = kernels.read_text()
+    try:
+        kernels.write_text(original + "\n# a change of the core\n")
+        trained = [out for rule, out in planned_jobs(work, config) if rule == "train_chunk"]
+        assert len(trained) == 12
+    finally:
+        kernels.write_text(original)
+    assert planned_jobs(work, config) == []
+
+
+def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"].update(activation="gelu"))
+    proc = snakemake(work, "--configfile", str(config), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "gelu" in text and "activation" in text and "leaky_relu" in text
+    assert "Traceback" not in text
