@@ -103,6 +103,9 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
                     detail=f"widest trained width {width} < wide_min_width {min_width}")
     t = networks["mirror_nn_ratio"].to_numpy(dtype=float)
     t = t[np.isfinite(t)]
+    if t.size == 0:
+        return dict(base, value=math.nan, ci_low=math.nan, ci_high=math.nan, verdict="not tested",
+                    detail=f"width {width}: no network has 3 or more active neurons")
     value = float(np.median(t))
     if t.size > 1 and n_boot > 0:
         lo, hi = percentile_interval(resampled_medians(t, n_boot, np.random.default_rng(seed)), 0.95)
