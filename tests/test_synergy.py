@@ -49,3 +49,11 @@ def test_only_widths_whose_half_is_trained_are_compared():
     rng = np.random.default_rng(2)
     by_width = {w: losses.from_arrays(w, 10.0 ** rng.normal(-w, 0.3, 50)) for w in (1, 2, 3)}
     assert [c.width for c in synergy.analyse(by_width, SynergySettings(pairs=100, bootstrap=10))] == [2]
+
+
+def test_widths_without_usable_seeds_are_left_out():
+    rng = np.random.default_rng(4)
+    by_width = {1: losses.from_arrays(1, np.full(30, np.nan)), 2: losses.from_arrays(2, 10.0 ** rng.normal(-3, 0.3, 30)),
+                4: losses.from_arrays(4, 10.0 ** rng.normal(-4, 0.3, 30))}
+    assert by_width[1].n_diverged == 30
+    assert [c.width for c in synergy.analyse(by_width, SynergySettings(pairs=100, bootstrap=10))] == [4]

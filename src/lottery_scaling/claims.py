@@ -188,7 +188,12 @@ def _synergy_rows(claim_prefix, spec, experiments, judge, threshold):
             sel = e.synergy[e.synergy["width"] == width]
             if sel.empty:
                 trained = set(e.histogram["width"])
-                why = f"width {width} not trained" if width not in trained else f"half width {width / 2:g} not trained"
+                if width not in trained:
+                    why = f"width {width} not trained"
+                elif width % 2 or width // 2 not in trained:
+                    why = f"half width {width / 2:g} not trained"
+                else:
+                    why = f"too few non-diverged seeds at width {width} or {width // 2}"
                 out.append(row(claim, e.name, statistic, threshold=threshold, detail=why))
                 continue
             s = sel.iloc[0]

@@ -116,4 +116,9 @@ def comparable_widths(widths) -> list[int]:
 
 
 def analyse(by_width: dict[int, WidthLosses], settings: SynergySettings = SynergySettings()) -> list[SynergyComparison]:
-    return [compare(by_width[n], by_width[n // 2], settings) for n in comparable_widths(by_width)]
+    """Every comparable N; an N is left out when N/2 has < 2 or N has no usable (non-diverged) seeds."""
+    return [
+        compare(by_width[n], by_width[n // 2], settings)
+        for n in comparable_widths(by_width)
+        if by_width[n // 2].n_used >= 2 and by_width[n].n_used >= 1
+    ]
