@@ -85,9 +85,11 @@ class _ProgressLog:
     def start(self, total: int, settings) -> None:
         import numba
 
+        slurm_job = os.environ.get("SLURM_JOB_ID")
+        where = f", SLURM job {slurm_job} on {os.environ.get('SLURMD_NODENAME', '?')}" if slurm_job else ""
         print(
             f"[{self.label}] training {total} networks: {settings.steps} steps, M={settings.n_train}, "
-            f"{settings.dtype}, {numba.get_num_threads()} threads",
+            f"{settings.dtype}, {numba.get_num_threads()} threads{where}",
             file=sys.stderr, flush=True,
         )
 
