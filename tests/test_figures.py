@@ -82,3 +82,15 @@ def test_style_from_config_keeps_default_colours():
     assert s.reference_slopes == (1, 2)
     with pytest.raises(TypeError):
         FigureStyle.from_dict({"no_such_setting": 1})
+
+
+def test_local_slopes_figure():
+    slopes = pd.DataFrame({"width_low": [1, 2, 4], "width_high": [2, 4, 8], "local_slope": [4.0, 3.0, 1.0],
+                           "slope_ci_low": [3.5, 2.5, 0.8], "slope_ci_high": [4.5, 3.5, 1.2]})
+    fig = figures.local_slopes([{"name": "e", "activation": "leaky_relu", "slopes": slopes}], FigureStyle(), "x2")
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    x, y = ax.lines[0].get_data()
+    assert list(x) == pytest.approx([np.sqrt(2), np.sqrt(8), np.sqrt(32)]) and list(y) == [4.0, 3.0, 1.0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("slope 1" in s for s in labels) and any("slope 4" in s for s in labels)

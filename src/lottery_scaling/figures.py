@@ -128,6 +128,45 @@ def scaling(curves, style: FigureStyle, task: str):
     return fig
 
 
+def local_slopes(curves, style: FigureStyle, task: str):
+    """Local exponent -dlog(median)/dlog(N) between neighbouring widths, per experiment, with intervals.
+
+    curves: list of dicts with name, activation, slopes (DataFrame of fit/slopes.csv).
+    """
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(2 * style.panel_width, 1.4 * style.panel_height))
+    widths = set()
+    for i, c in enumerate(curves):
+        sl = c["slopes"]
+        if sl.empty:
+            continue
+        color = style.color(c["activation"], i)
+        lo_w, hi_w = sl["width_low"].to_numpy(float), sl["width_high"].to_numpy(float)
+        mid = np.sqrt(lo_w * hi_w)  # geometric midpoint of each pair of widths
+        y = sl["local_slope"].to_numpy(float)
+        yerr = np.vstack([y - sl["slope_ci_low"].to_numpy(float), sl["slope_ci_high"].to_numpy(float) - y])
+        label = f"{_nice(c['activation'])} ({c['name']})" if len(curves) > 1 else _nice(c["activation"])
+        ax.errorbar(mid, y, yerr=np.clip(np.nan_to_num(yerr), 0, None), fmt="o-", color=color, ms=4, lw=1.2, capsize=2, label=label)
+        widths |= set(lo_w) | set(hi_w)
+    for j, s in enumerate(style.reference_slopes):
+        ax.axhline(s, color="0.45", lw=1, ls=["--", ":", "-."][j % 3], label=f"slope {s:g} ($N^{{-{s:g}}}$)")
+    ax.axhline(0, color="0.8", lw=0.8)
+    ax.set_xscale("log")
+    if widths:
+        from matplotlib.ticker import NullFormatter
+
+        ticks = sorted(widths)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{w:g}" for w in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("width N (points at the geometric mean of neighbouring trained widths)")
+    ax.set_ylabel("local exponent $-\\Delta\\log$ MSE / $\\Delta\\log N$")
+    ax.set_title(f"{TASK_LABELS.get(task, task)}: local slope of median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return fig
+
+
 def _log_x(ax) -> None:
     """Log x axis with labelled decades only (also when the data span less than a decade)."""
     from matplotlib.ticker import LogLocator, NullFormatter

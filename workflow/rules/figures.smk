@@ -34,6 +34,27 @@ rule figure_scaling:
         "--out {output.png} {output.pdf} > {log} 2>&1"
 
 
+rule figure_slopes:
+    input:
+        lambda wc: [fit_table(n, "slopes") for n, e in EXPERIMENTS.items() if e["task"] == wc.task],
+    output:
+        png=report(figure("slopes_{task}", "png"), caption="../report/slopes.rst", category="Scaling law"),
+        pdf=figure("slopes_{task}", "pdf"),
+    log:
+        f"{R}/logs/figures/slopes_{{task}}.log",
+    params:
+        style=_STYLE,
+        experiments=lambda wc: " ".join(
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in EXPERIMENTS.items() if e["task"] == wc.task
+        ),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-scaling --slopes {params.experiments} --task {wildcards.task} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
 def _histogram_figure_inputs(wc, widths):
     return {
         "h5": [merged_file(wc.experiment, w) for w in widths],
@@ -108,7 +129,7 @@ rule figure_synergy:
 
 
 for _task in TASKS_RUN:
-    FINAL_OUTPUTS += [figure(f"scaling_{_task}", x) for x in ("png", "pdf")]
+    FINAL_OUTPUTS += [figure(f"{kind}_{_task}", x) for kind in ("scaling", "slopes") for x in ("png", "pdf")]
 for _name, _e in EXPERIMENTS.items():
     FINAL_OUTPUTS += [figure(f"{_name}_histograms", x) for x in ("png", "pdf")]
     if FIGURES["modes_width"] in _e["widths"]:
