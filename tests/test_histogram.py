@@ -94,3 +94,10 @@ def test_bad_settings_are_user_errors():
         ModeSettings(min_reproducibility=1.5).validate()
     with pytest.raises(UserError, match="bandwidth"):
         ModeSettings(bandwidth="nope").validate()
+
+
+def test_there_is_always_one_mode_even_if_no_bump_is_stable():
+    assert list(histogram.kept_candidates([0.95, 0.5, 0.92], [1.0, 3.0, 2.0], 0.9)) == [0, 2]
+    # no candidate reproduced often enough: the highest one is the single mode
+    assert list(histogram.kept_candidates([0.5, 0.6, 0.4], [1.0, 3.0, 2.0], 0.9)) == [1]
+    assert list(histogram.kept_candidates([], [], 0.9)) == []

@@ -15,7 +15,8 @@ Method (all on x = log10 of the test MSE of the non-diverged seeds):
    grid) are put through step 2. A candidate is reproduced by a resample when the resample
    has a candidate inside its basin (the interval between the density minima that separate
    it from its neighbours). A candidate is kept as a mode only if at least
-   `min_reproducibility` of the resamples (default 0.9) reproduce it.
+   `min_reproducibility` of the resamples (default 0.9) reproduce it. If none is, the highest
+   candidate is the single mode (a density always has a maximum).
 4. Basins are recomputed between the kept modes; the share of a mode is the fraction of
    seeds in its basin. The lottery-ticket mode is the kept mode of lowest loss.
 """
@@ -223,8 +224,17 @@ def find_modes(x, settings: ModeSettings = ModeSettings(), rng: np.random.Genera
         return out
 
     candidates = make(np.arange(peaks.size), repro, prom)
-    keep = np.flatnonzero(repro >= settings.min_reproducibility)
+    keep = kept_candidates(repro, density[peaks], settings.min_reproducibility)
     return make(keep, repro, prom), candidates, h, grid, density
+
+
+def kept_candidates(reproducibility, heights, min_reproducibility: float) -> np.ndarray:
+    """Indices of the candidates reproduced often enough; if none is, the highest candidate alone
+    (a density always has a maximum)."""
+    keep = np.flatnonzero(np.asarray(reproducibility) >= min_reproducibility)
+    if keep.size == 0 and len(heights):
+        keep = np.array([int(np.argmax(heights))])
+    return keep
 
 
 def analyse(wl: WidthLosses, settings: ModeSettings = ModeSettings()) -> HistogramAnalysis:
