@@ -149,8 +149,8 @@ def fig_pca(nets, png, pdf, dpi=150) -> None:
         sym = nets["symmetric"].to_numpy()[m].mean()
         axes[0].scatter(pc1[m], pc2[m], s=14, color=cmap((k - 1) % 10), lw=0,
                         label=f"{k}: n={m.sum()}, MSE~{loss:.1e}, sym {sym:.0%}")
-        axes[0].annotate(str(k), (np.median(pc1[m]), np.median(pc2[m])), fontsize=11, weight="bold",
-                         ha="center", va="center")
+        axes[0].annotate(str(k), (np.median(pc1[m]), np.median(pc2[m])), xytext=(7, 7), textcoords="offset points",
+                         fontsize=11, weight="bold", ha="center", va="center")
     axes[0].legend(fontsize=7, title="cluster (by median loss)", title_fontsize=7, loc="best")
     axes[0].set_title("coloured by cluster (algorithm)", fontsize=10)
     sc = axes[1].scatter(pc1, pc2, s=14, c=np.log10(nets["test_loss"].to_numpy()), cmap="viridis", lw=0)
