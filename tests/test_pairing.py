@@ -58,6 +58,12 @@ def test_assignment_is_optimal_against_brute_force():
         assert p.distance.sum() == pytest.approx(best, rel=1e-12)
 
 
+def test_on_axis_neurons():
+    w = np.array([1e-4, -0.002, 0.5, -0.9])
+    b = np.array([-1.0, 0.8, -1.0, 0.1])
+    assert list(pairing.on_axis(w, b, 1.15, 0.05)) == [True, True, False, False]
+
+
 def test_one_sided_network_has_no_pairs():
     p = pairing.pair_neurons(np.array([0.5, 1.0, 2.0]), np.zeros(3))
     assert p.n_pairs == 0 and list(p.unmatched) == [0, 1, 2]

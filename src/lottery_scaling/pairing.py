@@ -117,6 +117,17 @@ def pair_neurons(w, b, w_scale: float = 1.0) -> Pairing:
                    np.flatnonzero(~matched).astype(np.int64))
 
 
+def on_axis(w, b, w_scale: float, threshold: float) -> np.ndarray:
+    """Neurons that are (nearly) their own mirror image: asymmetry score of the pair (i, i),
+    s |w_i| / r_i, below `threshold`. Such neurons sit on the axis w = 0; the sign split
+    cannot pair two of them when they share the sign of w, so they are reported apart."""
+    w = _flat_d1(w)
+    b = np.asarray(b, dtype=np.float64)
+    r = np.hypot(w_scale * w, b)
+    score = np.divide(w_scale * np.abs(w), r, out=np.zeros_like(r), where=r > 0)
+    return score < threshold
+
+
 def v_asymmetry(v1, v2) -> np.ndarray:
     """|v_1 - v_2| / (|v_1| + |v_2|): 0 when the output weights are equal, 1 at opposite signs."""
     v1, v2 = np.asarray(v1, dtype=np.float64), np.asarray(v2, dtype=np.float64)

@@ -77,6 +77,7 @@ rule pairs_width:
         width="[0-9]+",
     params:
         opts=" ".join([_W_SCALE, _opt("--dead-tol", _PAIRS.get("dead_tol", 1e-6)),
+                       _opt("--symmetric-threshold", _PAIRS.get("symmetric_threshold", 0.05)),
                        _opt("--variance", _PAIRS.get("variance", 0.99))]),
     resources:
         runtime=30,

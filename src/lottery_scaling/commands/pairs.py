@@ -13,7 +13,7 @@ TICKET_COLUMNS = [
     "distance", "asymmetry", "r2", "slope", "intercept",
 ]
 NETWORK_COLUMNS = [
-    "seed", "width", "train_loss", "test_loss", "n_pairs", "n_unmatched", "median_asymmetry", "max_asymmetry",
+    "seed", "width", "train_loss", "test_loss", "n_pairs", "n_unmatched", "n_unmatched_on_axis", "median_asymmetry", "max_asymmetry",
     "best_r2", "median_r2", "participation_ratio", "n_components_99", "mirror_nn_ratio", "mirror_nn_median",
     "plain_nn_median", "n_active", "w_scale",
 ]
@@ -26,6 +26,9 @@ def configure(p) -> None:
     p.add_argument("--w-scale", type=positive_float, default=None,
                    help="weight scale s of the mirror distance sqrt(s^2 (w_i+w_j)^2 + (b_i-b_j)^2) "
                         "(default: RMS of the training inputs, i.e. the RMS pre-activation difference)")
+    p.add_argument("--symmetric-threshold", type=positive_float, default=0.05,
+                   help="an unmatched neuron with s|w| / sqrt(s^2 w^2 + b^2) below this is on the axis w = 0, i.e. "
+                        "its own mirror (column n_unmatched_on_axis; default %(default)s)")
     p.add_argument("--dead-tol", type=positive_float, default=1e-6,
                    help="a neuron whose output contribution has RMS < DEAD_TOL * std(target) is inactive and left out "
                         "of the symmetric-neuron statistic (default %(default)s)")
@@ -38,7 +41,7 @@ def run(args) -> int:
     import pandas as pd
 
     from ..errors import UserError
-    from ..pairing import mirror_nn_ratio
+    from ..pairing import mirror_nn_ratio, on_axis
     from ..tickets import active_neurons, analyse_network
     from ._pairs_common import load_d1, w_scale_for, write_csv
 
@@ -61,6 +64,7 @@ def run(args) -> int:
         has = pr.n_pairs > 0
         networks.append([
             int(res.seed[i]), res.settings.width, res.train_loss[i], res.test_loss[i], pr.n_pairs, pr.unmatched.size,
+            int(on_axis(w[pr.unmatched], b[pr.unmatched], s, args.symmetric_threshold).sum()),
             float(np.median(pr.asymmetry)) if has else np.nan, float(np.max(pr.asymmetry)) if has else np.nan,
             float(np.max(fit.r2)) if has else np.nan, float(np.median(fit.r2)) if has else np.nan,
             nt.participation_ratio, nt.n_components_99, ratio, med_m, med_p, int(active.sum()), s,
