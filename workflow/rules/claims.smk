@@ -45,7 +45,7 @@ rule claims_analysis:
         f"{R}/logs/claims/analysis.log",
     params:
         experiments=" ".join(
-            f"--experiment {name} {e['task']} {e['activation']} {R}/{name}" for name, e in EXPERIMENTS.items()
+            f"--experiment {name} {e['task']} {e['activation']} {R}/{name}" for name, e in sorted(EXPERIMENTS.items())
         ),
         thresholds=shlex.quote(json.dumps(CLAIMS, sort_keys=True)),
     resources:

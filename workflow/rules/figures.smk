@@ -24,7 +24,7 @@ rule figure_scaling:
     params:
         style=_STYLE,
         experiments=lambda wc: " ".join(
-            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in EXPERIMENTS.items() if e["task"] == wc.task
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
         ),
     resources:
         runtime=5,
@@ -45,7 +45,7 @@ rule figure_slopes:
     params:
         style=_STYLE,
         experiments=lambda wc: " ".join(
-            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in EXPERIMENTS.items() if e["task"] == wc.task
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
         ),
     resources:
         runtime=5,

@@ -25,7 +25,8 @@ rule fit:
         f"{R}/logs/fit/{{experiment}}.log",
     params:
         options=cli_options({k: v for k, v in FIT.items() if k != "ranges"}),
-        ranges=" ".join(f"--range {name}:{lo:g}:{hi:g}" for name, (lo, hi) in FIT_RANGES.items()),
+        # sorted: the order of keys in a config file must not make the fit rerun
+        ranges=" ".join(f"--range {name}:{lo:g}:{hi:g}" for name, (lo, hi) in sorted(FIT_RANGES.items())),
     resources:
         runtime=10,
         mem_mb=2000,
