@@ -33,8 +33,8 @@ def test_kernel_gradient_matches_reference_and_finite_differences(act, d):
     xT = np.ascontiguousarray(x.T)
     code = _kernels.ACTIVATION_CODES[act]
     _kernels._forward(code, w, b, v, c, xT, f, z, keep)
-    loss = _kernels._loss_and_output_grad(f, y, g)
-    _kernels._backward(code, w, b, v, xT, g, z, keep, grad)
+    loss, gc_sum = _kernels._loss_and_output_grad(f, y, g)
+    _kernels._backward(code, w, b, v, xT, g, gc_sum, z, keep, grad)
     gw, gb, gv, gc, ref_loss = gradients(w, b, v, c, x, y, act)
     np.testing.assert_allclose(loss, ref_loss, rtol=1e-13)
     np.testing.assert_allclose(grad, _flat(gw, gb, gv, gc), rtol=1e-11, atol=1e-13)
@@ -50,7 +50,7 @@ def test_kernel_gradient_matches_reference_and_finite_differences(act, d):
     if d == 1:  # the fused one-input kernels give the same numbers
         f1 = np.empty(M); keep1 = np.empty((N, M)); grad1 = np.empty_like(grad)
         _kernels._forward_1d(code, w, b, v, c, xT[0], f1, keep1)
-        _kernels._backward_1d(code, w, b, v, xT[0], g, keep1, grad1)
+        _kernels._backward_1d(code, w, b, v, xT[0], g, gc_sum, keep1, grad1)
         np.testing.assert_allclose(f1, f, rtol=1e-14, atol=1e-15)
         np.testing.assert_allclose(grad1, grad, rtol=1e-12, atol=1e-15)
 

@@ -118,20 +118,23 @@ def _forward(act, w, b, v, c, xT, f, z, keep):
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _loss_and_output_grad(f, y, g):
-    """Mean squared error; g = dLoss/df = 2 (f - y) / M."""
+    """Mean squared error, g = dLoss/df = 2 (f - y) / M, and dLoss/dc = sum(g)."""
     M = f.shape[0]
     scale = f.dtype.type(2.0 / M)
     total = 0.0  # float64 even for float32 networks
+    gc = f.dtype.type(0.0)
     for m in range(M):
         r = f[m] - y[m]
         total += r * r
-        g[m] = scale * r
-    return total / M
+        gm = scale * r
+        g[m] = gm
+        gc += gm
+    return total / M, gc
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _backward(act, w, b, v, xT, g, z, keep, grad):
-    """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df."""
+def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
+    """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df and gc = sum(g)."""
     N = w.shape[0]
     d = w.shape[1]
     M = xT.shape[1]
@@ -140,9 +143,6 @@ def _backward(act, w, b, v, xT, g, z, keep, grad):
     slope = g.dtype.type(LEAKY_SLOPE)
     off_b = N * d
     off_v = off_b + N
-    gc = zero
-    for m in range(M):
-        gc += g[m]
     grad[off_v + N] = gc
     for i in range(N):
         _preactivation(w, b, i, xT, z)
@@ -202,44 +202,40 @@ def _forward_1d(act, w, b, v, c, x, f, keep):
     one = f.dtype.type(1.0)
     zero = f.dtype.type(0.0)
     slope = f.dtype.type(LEAKY_SLOPE)
-    for m in range(M):
-        f[m] = c
     for i in range(N):
         wi = w[i, 0]
         bi = b[i]
         vi = v[i]
         ki = keep[i]
+        first = i == 0  # the first neuron starts f at c: saves a pass over the samples
         if act == SILU:
             for m in range(M):
                 zm = wi * x[m] + bi
                 s = one / (one + _exp(-zm))
                 ki[m] = s
-                f[m] += vi * (zm * s)
+                f[m] = (c if first else f[m]) + vi * (zm * s)
         elif act == RELU:
             for m in range(M):
-                f[m] += vi * max(wi * x[m] + bi, zero)
+                f[m] = (c if first else f[m]) + vi * max(wi * x[m] + bi, zero)
         elif act == LEAKY_RELU:
             for m in range(M):
                 zm = wi * x[m] + bi
-                f[m] += vi * (zm if zm > zero else slope * zm)
+                f[m] = (c if first else f[m]) + vi * (zm if zm > zero else slope * zm)
         else:
             for m in range(M):
                 t = np.tanh(wi * x[m] + bi)
                 ki[m] = t
-                f[m] += vi * t
+                f[m] = (c if first else f[m]) + vi * t
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _backward_1d(act, w, b, v, x, g, keep, grad):
+def _backward_1d(act, w, b, v, x, g, gc, keep, grad):
     """_backward for d = 1 with pre-activation and weight gradient fused into one loop."""
     N = w.shape[0]
     M = x.shape[0]
     one = g.dtype.type(1.0)
     zero = g.dtype.type(0.0)
     slope = g.dtype.type(LEAKY_SLOPE)
-    gc = zero
-    for m in range(M):
-        gc += g[m]
     grad[3 * N] = gc
     for i in range(N):
         wi = w[i, 0]
@@ -338,7 +334,7 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
             _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep)
         else:
             _forward(act, w, b, v, theta[-1], xT, f, z, keep)
-        loss = _loss_and_output_grad(f, y, g)
+        loss, gc = _loss_and_output_grad(f, y, g)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
             ci += 1
@@ -347,24 +343,31 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
                 curve[j] = loss
             return True
         if d == 1:
-            _backward_1d(act, w, b, v, xT[0], g, keep, grad)
+            _backward_1d(act, w, b, v, xT[0], g, gc, keep, grad)
         else:
-            _backward(act, w, b, v, xT, g, z, keep, grad)
+            _backward(act, w, b, v, xT, g, gc, z, keep, grad)
         _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
     _forward(act, w, b, v, theta[-1], xT, f, z, keep)
-    loss = _loss_and_output_grad(f, y, g)
+    loss, _ = _loss_and_output_grad(f, y, g)
     for j in range(ci, K):
         curve[j] = loss
     return not np.isfinite(loss)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def train_batch(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged):
-    """Train theta[s] (S, P) in place for every s, in parallel over networks."""
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def train_batch(
+    act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged, finished
+):
+    """Train theta[s] (S, P) in place for every s, in parallel over networks.
+
+    finished[s] is set to 1 when network s is done, so another Python thread can report
+    progress while this runs without the GIL.
+    """
     for s in prange(theta.shape[0]):
         diverged[s] = _train_one(
             act, theta[s], N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve[s]
         )
+        finished[s] = 1
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -133,11 +134,12 @@ def evaluate_losses(settings: TrainSettings, w, b, v, c, x, y, block_elems: int 
     return out
 
 
-def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None) -> TrainResult:
+def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None, progress_interval: float = 1.0) -> TrainResult:
     """Train one network per seed with full-batch Adam; parallel over seeds.
 
     threads: numba threads to use (default: numba's current setting).
-    progress: optional callable(done, total, seconds) called after each batch of seeds.
+    progress: optional callable(done, total, seconds), called every `progress_interval`
+        seconds from a watcher thread while training runs, and once at the end.
     """
     import numba
 
@@ -165,21 +167,36 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     curve = np.empty((S, steps_at.size), dtype=dtype)
     diverged = np.zeros(S, dtype=np.bool_)
 
-    # Batches of whole thread-multiples keep every thread busy and let us report progress.
-    n_threads = numba.get_num_threads()
-    batch = max(n_threads, int(math.ceil(S / 20 / n_threads)) * n_threads)
-    start = time.perf_counter()
+    # One parallel call over all seeds, handed out one at a time (dynamic scheduling), so a
+    # thread slowed by a busy core does not hold the others back. The kernel runs without
+    # the GIL; a watcher thread reports progress from the per-seed `finished` flags.
+    finished = np.zeros(S, dtype=np.uint8)
     act = _kernels.ACTIVATION_CODES[settings.activation]
-    for lo in range(0, S, batch):
-        hi = min(S, lo + batch)
+    start = time.perf_counter()
+    stop = threading.Event()
+    watcher = None
+    if progress is not None:
+
+        def watch():
+            while not stop.wait(progress_interval):
+                progress(int(finished.sum()), S, time.perf_counter() - start)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    previous_chunk = numba.set_parallel_chunksize(1)
+    try:
         _kernels.train_batch(
-            act, theta[lo:hi], N, d, xT, y, settings.steps, settings.lr, settings.lr_decay,
-            settings.lr_decay_every, settings.beta1, settings.beta2, settings.eps, steps_at,
-            curve[lo:hi], diverged[lo:hi],
+            act, theta, N, d, xT, y, settings.steps, settings.lr, settings.lr_decay, settings.lr_decay_every,
+            settings.beta1, settings.beta2, settings.eps, steps_at, curve, diverged, finished,
         )
-        if progress is not None:
-            progress(hi, S, time.perf_counter() - start)
+    finally:
+        numba.set_parallel_chunksize(previous_chunk)
+        stop.set()
+        if watcher is not None:
+            watcher.join()
     seconds = time.perf_counter() - start
+    if progress is not None:
+        progress(S, S, seconds)
 
     w = theta[:, : N * d].reshape(S, N, d).copy()
     b = theta[:, N * d : N * d + N].copy()
