@@ -25,6 +25,25 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/pairs.smk"
 
 
+# Cheap bookkeeping and plotting: on a cluster these run where Snakemake runs, not as jobs.
+localrules:
+    all,
+    merge_width,
+    histogram_table,
+    claims_analysis,
+    claims_table,
+    figure_scaling,
+    figure_slopes,
+    figure_histograms,
+    figure_modes,
+    figure_synergy,
+    pairs_skipped_note,
+    fig_pairs_neurons,
+    fig_pairs_tickets,
+    fig_pairs_width2,
+    fig_pairs_distill,
+
+
 rule all:
     input:
         all_outputs(),

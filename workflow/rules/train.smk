@@ -34,8 +34,6 @@ rule train_chunk:
     resources:
         runtime=_train_runtime,
         mem_mb=_train_mem,
-    group:
-        "train"
     shell:
         "lottery-scaling train {params.settings} --width {wildcards.width} "
         "--seeds {wildcards.lo}:{wildcards.hi} --threads {threads} "
