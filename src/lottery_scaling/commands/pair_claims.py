@@ -2,13 +2,13 @@
 
 Rows (columns claim, experiment, statistic, value, ci_low, ci_high, threshold, verdict, detail):
 
-* "Width-2 lottery tickets are symmetric pairs": the lottery tickets are the width-2
+* width2_tickets_symmetric ("width-2 lottery tickets are symmetric pairs"): the lottery tickets are the width-2
   networks of the lowest-loss algorithm (cluster 1 of `lottery-scaling width2`). Statistic:
   share of them classified symmetric (opposite w, mirror asymmetry and relative |v1 - v2|
   below the symmetric threshold), with a 95 % Wilson interval. Supported when the share is
   >= the threshold. The detail gives the mean |w|, b, v, c of the cluster next to the
   paper's example (w = -/+0.830, b = -1.168, v = 5.686, c = 3.154).
-* "Wide SiLU networks have symmetric neurons" (widest width >= wide_min_width; the pipeline asks
+* wide_symmetric_neurons ("wide SiLU networks have symmetric neurons"; widest width >= wide_min_width; the pipeline asks
   for it on the experiments of claims.wide_symmetric_neurons.task / activation, default x2 / silu):
   per network T = median mirrored nearest-neighbour distance / median plain
   nearest-neighbour distance (lottery_scaling.pairing.mirror_nn_ratio; T ~ 1 for a cloud
@@ -60,11 +60,11 @@ def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float
 
 
 def ticket_row(experiment, clusters, networks, min_share) -> dict:
-    claim = "Width-2 lottery tickets are symmetric pairs"
-    stat = "share of symmetric networks in the lowest-loss width-2 cluster (the lottery tickets)"
+    claim = "width2_tickets_symmetric"
+    stat = "width-2 lottery tickets are symmetric pairs: share of symmetric networks in the lowest-loss width-2 cluster"
     if clusters is None or len(clusters) == 0:
         return dict(claim=claim, experiment=experiment, statistic=stat, value=math.nan, ci_low=math.nan, ci_high=math.nan,
-                    threshold=min_share, verdict="not tested", detail="width 2 not trained in this experiment")
+                    threshold=f"share >= {min_share}", verdict="not tested", detail="width 2 not trained in this experiment")
     low = clusters.sort_values("loss_median").iloc[0]
     n = int(low["size"])
     if networks is not None:
@@ -83,7 +83,7 @@ def ticket_row(experiment, clusters, networks, min_share) -> dict:
         f"95% Wilson interval; supported if share >= {min_share}"
     )
     return dict(claim=claim, experiment=experiment, statistic=stat, value=share, ci_low=lo, ci_high=hi,
-                threshold=min_share, verdict=verdict, detail=detail)
+                threshold=f"share >= {min_share}", verdict=verdict, detail=detail)
 
 
 def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, seed) -> dict | None:
@@ -91,9 +91,11 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
 
     from ..bootstrap import percentile_interval, resampled_medians
 
-    claim = "Wide SiLU networks have symmetric neurons"
-    stat = "median over networks of T = median mirrored-NN distance / median plain-NN distance of the neurons (w, b)"
-    base = dict(claim=claim, experiment=experiment, statistic=stat, threshold=max_ratio)
+    claim = "wide_symmetric_neurons"
+    stat = ("wide networks have symmetric neurons: median over networks of T = median mirrored-NN distance / "
+            "median plain-NN distance of the neurons (w, b)")
+    base = dict(claim=claim, experiment=experiment, statistic=stat,
+                threshold=f"upper end of the bootstrap interval of T <= {max_ratio}")
     if networks is None or len(networks) == 0:
         return dict(base, value=math.nan, ci_low=math.nan, ci_high=math.nan, verdict="not tested",
                     detail="no trained width to test")
