@@ -107,6 +107,13 @@ def test_changing_a_training_setting_retrains_that_experiment_only(pipeline):
     assert not redone
 
 
+def test_changing_a_figure_setting_reruns_only_figure_rules(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c.setdefault("figures", {}).update(dpi=72))
+    rules = {rule for rule, _ in planned_jobs(work, config)}
+    assert rules and all(rule.startswith(("figure_", "fig_pairs_")) for rule in rules), rules
+
+
 def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
     work, config = pipeline
     kernels = work / "src" / "lottery_scaling" / "_kernels.py"
