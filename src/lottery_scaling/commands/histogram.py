@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._argtypes import int_at_least, positive_float
+from ._argtypes import fraction, int_at_least, positive_float
 
 HELP = "log10 test-MSE histogram of one width: robust modes, lottery-ticket share, median with bootstrap interval"
 
@@ -31,18 +31,6 @@ def _bandwidth(text: str):
     return value
 
 
-def _fraction(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
-    return value
-
-
 def configure(p) -> None:
     from ..histogram import ModeSettings
 
@@ -53,11 +41,11 @@ def configure(p) -> None:
     p.add_argument("--out-kde", required=True, help="CSV of the density of log10 test MSE: width, log10_loss, density (per decade)")
     p.add_argument("--bandwidth", type=_bandwidth, default=d.bandwidth, help="KDE bandwidth rule or decades (default %(default)s)")
     p.add_argument("--bandwidth-scale", type=positive_float, default=d.bandwidth_scale, help="factor on the bandwidth (default %(default)s)")
-    p.add_argument("--min-prominence", type=_fraction, default=d.min_prominence, help="mode prominence, fraction of the highest density (default %(default)s)")
+    p.add_argument("--min-prominence", type=fraction, default=d.min_prominence, help="mode prominence, fraction of the highest density (default %(default)s)")
     p.add_argument("--bootstrap", type=int_at_least(0), default=d.bootstrap, help="resamples checking each mode (default %(default)s)")
-    p.add_argument("--min-reproducibility", type=_fraction, default=d.min_reproducibility, help="fraction of resamples that must reproduce a mode (default %(default)s)")
+    p.add_argument("--min-reproducibility", type=fraction, default=d.min_reproducibility, help="fraction of resamples that must reproduce a mode (default %(default)s)")
     p.add_argument("--median-bootstrap", type=int_at_least(0), default=d.median_bootstrap, help="resamples for the median's interval (default %(default)s)")
-    p.add_argument("--confidence", type=_fraction, default=d.confidence, help="interval coverage (default %(default)s)")
+    p.add_argument("--confidence", type=fraction, default=d.confidence, help="interval coverage (default %(default)s)")
     p.add_argument("--seed", type=int_at_least(0), default=d.seed, help="random seed of the resampling (default %(default)s)")
 
 
