@@ -235,5 +235,15 @@ def evaluate(thresholds: dict, experiments: list[ExperimentTables]) -> list[dict
     for claim, spec in thresholds.items():
         if claim not in JUDGES:
             raise UserError(f"claims.{claim}: unknown claim; known: {', '.join(JUDGES)}")
-        rows += JUDGES[claim](claim, spec, experiments)
+        if not isinstance(spec, dict):
+            raise UserError(f"claims.{claim}: must be a mapping of settings, got {spec!r}")
+        defaults = DEFAULT_THRESHOLDS[claim]
+        unknown = sorted(set(spec) - set(defaults))
+        if unknown:
+            raise UserError(f"claims.{claim}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(defaults)}")
+        merged = {**defaults, **spec}
+        for key, default in defaults.items():
+            if isinstance(default, list) != isinstance(merged[key], list):
+                raise UserError(f"claims.{claim}.{key}: must be {'a list' if isinstance(default, list) else 'a single value'}, got {merged[key]!r}")
+        rows += JUDGES[claim](claim, merged, experiments)
     return rows

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
 
 from . import __version__, commands
@@ -17,6 +18,11 @@ from .errors import UserError
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but an error is one line: 'PROG: error: MESSAGE'."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse takes '-1e-05' for an option; accept negative numbers in any float notation
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -46,6 +52,10 @@ def main(argv=None) -> int:
         return int(args._run(args) or 0)
     except UserError as exc:
         print(f"{args._prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. an output folder that cannot be created or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{args._prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{args._prog}: interrupted", file=sys.stderr)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 # The modules whose code decides a trained network's numbers. Editing any of them changes
 # core_hash(), which the pipeline passes to every training job as a param.
-CORE_MODULES = ("_kernels.py", "trainer.py", "init.py", "tasks.py", "model.py")
+CORE_MODULES = ("_kernels.py", "_simd.py", "trainer.py", "init.py", "tasks.py", "model.py")
 
 
 def core_hash() -> str:
