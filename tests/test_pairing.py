@@ -194,3 +194,22 @@ def test_pairs_command_refuses_d_greater_than_one(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "d = 1" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_wide_symmetry_claim_is_judged_against_the_initial_networks():
+    import pandas as pd
+
+    from lottery_scaling.commands.pair_claims import wide_row
+
+    def nets(t_trained, t_init):
+        return pd.DataFrame({"width": 40, "mirror_nn_ratio": t_trained, "mirror_nn_ratio_init": t_init,
+                             "mirror_nn_median": 0.1, "plain_nn_median": 0.1})
+
+    # symmetric in distribution only, like the uniform initialisation: not evidence
+    same = wide_row("e", "silu", nets([1.0, 1.05, 0.98, 1.02], [0.97, 1.0, 1.01, 0.99]), 0.8, 10, 200, 0)
+    assert same["verdict"] == "not supported"
+    # near-exact mirror pairs after training: supported
+    pairs = wide_row("e", "silu", nets([0.2, 0.25, 0.3, 0.22], [0.97, 1.0, 1.01, 0.99]), 0.8, 10, 200, 0)
+    assert pairs["verdict"] == "supported" and "initialisation" in pairs["threshold"]
+    # too narrow to judge
+    assert wide_row("e", "silu", nets([0.2], [1.0]).assign(width=4), 0.8, 10, 200, 0)["verdict"] == "not tested"

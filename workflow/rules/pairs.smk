@@ -164,7 +164,7 @@ rule pair_claims:
         files=_pair_claim_opts,
         opts=" ".join([
             _opt("--ticket-min-share", _CLAIM_TICKETS.get("min_share", 0.9)),
-            _opt("--wide-max-ratio", _CLAIM_WIDE.get("max_ratio", 1.5)),
+            _opt("--wide-max-ratio", _CLAIM_WIDE.get("max_ratio", 0.8)),
             _opt("--wide-min-width", _CLAIM_WIDE.get("min_width", 10)),
             _opt("--n-boot", _CLAIM_WIDE.get("bootstrap", 2000)),
             _opt("--random-state", _CLAIM_WIDE.get("seed", 0)),

@@ -15,7 +15,10 @@ Rows (columns claim, experiment, statistic, value, ci_low, ci_high, threshold, v
   symmetric under (w, b) -> (-w, b), T >> 1 without the symmetry). Statistic: median of T
   over the networks of the widest width, with a percentile-bootstrap 95 % interval over
   networks (a single network: over its neurons is not resampled; the interval is the value).
-  Supported when the upper end of the interval is <= the threshold.
+  Null: the same statistic for the same networks at initialisation (column
+  mirror_nn_ratio_init), whose U(-1, 1) weights and biases are already mirror-symmetric in
+  distribution, so T ~ 1 there too. Supported only when training made the neurons more
+  symmetric than that: upper end of the interval <= max_ratio x median T at initialisation.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def configure(p) -> None:
     p.add_argument("--wide-networks", default=None, help="networks CSV of `lottery-scaling pairs` for the widest width")
     p.add_argument("--ticket-min-share", type=float, default=0.9,
                    help="share of symmetric networks in the lowest-loss width-2 cluster needed for 'supported' (default %(default)s)")
-    p.add_argument("--wide-max-ratio", type=positive_float, default=1.5,
+    p.add_argument("--wide-max-ratio", type=positive_float, default=0.8,
                    help="largest upper CI end of the mirrored/plain nearest-neighbour ratio for 'supported' (default %(default)s)")
     p.add_argument("--wide-min-width", type=int_at_least(3), default=10, help="smallest width counted as wide (default %(default)s)")
     p.add_argument("--n-boot", type=int_at_least(0), default=2000, help="bootstrap resamples (default %(default)s)")
@@ -95,7 +98,7 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
     stat = ("wide networks have symmetric neurons: median over networks of T = median mirrored-NN distance / "
             "median plain-NN distance of the neurons (w, b)")
     base = dict(claim=claim, experiment=experiment, statistic=stat,
-                threshold=f"upper end of the bootstrap interval of T <= {max_ratio}")
+                threshold=f"upper end of the bootstrap interval of T <= {max_ratio} x median T of the same networks at initialisation")
     if networks is None or len(networks) == 0:
         return dict(base, value=math.nan, ci_low=math.nan, ci_high=math.nan, verdict="not tested",
                     detail="no trained width to test")
@@ -113,12 +116,19 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
         lo, hi = percentile_interval(resampled_medians(t, n_boot, np.random.default_rng(seed)), 0.95)
     else:
         lo = hi = value
-    verdict = "supported" if hi <= max_ratio else "not supported"
+    t_init = networks["mirror_nn_ratio_init"].to_numpy(dtype=float) if "mirror_nn_ratio_init" in networks else np.array([])
+    t_init = t_init[np.isfinite(t_init)]
+    if t_init.size == 0:
+        return dict(base, value=value, ci_low=lo, ci_high=hi, verdict="not tested",
+                    detail=f"width {width}: no initial-network statistic to compare with")
+    null = float(np.median(t_init))
+    verdict = "supported" if hi <= max_ratio * null else "not supported"
     detail = (
-        f"{activation + ', ' if activation else ''}width {width}, {t.size} networks; null: plain nearest-neighbour distance of the same cloud "
-        f"(T ~ 1 for a mirror-symmetric cloud, T >> 1 without the symmetry); median mirrored-NN distance "
+        f"{activation + ', ' if activation else ''}width {width}, {t.size} networks; T ~ 1 for a mirror-symmetric cloud, "
+        f"< 1 for near-exact mirror pairs, >> 1 without the symmetry; null: the same networks at initialisation, "
+        f"median T = {null:.3g} (their uniform weights are symmetric in distribution); median mirrored-NN distance "
         f"{networks['mirror_nn_median'].median():.3g}, plain {networks['plain_nn_median'].median():.3g} "
-        f"(pre-activation units); 95% bootstrap interval over networks; supported if ci_high <= {max_ratio}"
+        f"(pre-activation units); 95% bootstrap interval over networks; supported if ci_high <= {max_ratio} x {null:.3g}"
     )
     return dict(base, value=value, ci_low=lo, ci_high=hi, verdict=verdict, detail=detail)
 

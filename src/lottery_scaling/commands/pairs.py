@@ -15,7 +15,7 @@ TICKET_COLUMNS = [
 NETWORK_COLUMNS = [
     "seed", "width", "train_loss", "test_loss", "n_pairs", "n_unmatched", "n_unmatched_on_axis", "median_asymmetry", "max_asymmetry",
     "best_r2", "median_r2", "participation_ratio", "n_components_99", "mirror_nn_ratio", "mirror_nn_median",
-    "plain_nn_median", "n_active", "w_scale",
+    "plain_nn_median", "n_active", "w_scale", "mirror_nn_ratio_init",
 ]
 
 
@@ -41,6 +41,7 @@ def run(args) -> int:
     import pandas as pd
 
     from ..errors import UserError
+    from ..init import initial_parameters
     from ..pairing import mirror_nn_ratio, on_axis
     from ..tickets import active_neurons, analyse_network
     from ._pairs_common import load_d1, w_scale_for, write_csv
@@ -50,6 +51,9 @@ def run(args) -> int:
     res, ok, x, y, _, _ = load_d1(args.input)
     s = w_scale_for(x, args.w_scale)
     act = res.settings.activation
+    # The null of the symmetric-neuron statistic: the same networks before training. Their
+    # U(-1, 1) weights and biases are already mirror-symmetric in distribution.
+    w_init, b_init, _, _ = initial_parameters(1, res.settings.width, res.seed, res.settings.init_seed)
     tickets, networks = [], []
     for i in np.flatnonzero(ok):
         w, b, v = res.w[i, :, 0], res.b[i], res.v[i]
@@ -68,6 +72,7 @@ def run(args) -> int:
             float(np.median(pr.asymmetry)) if has else np.nan, float(np.max(pr.asymmetry)) if has else np.nan,
             float(np.max(fit.r2)) if has else np.nan, float(np.median(fit.r2)) if has else np.nan,
             nt.participation_ratio, nt.n_components_99, ratio, med_m, med_p, int(active.sum()), s,
+            mirror_nn_ratio(w_init[i, :, 0], b_init[i], s)[0],
         ])
     write_csv(pd.DataFrame(tickets, columns=TICKET_COLUMNS), args.tickets_out)
     nets = pd.DataFrame(networks, columns=NETWORK_COLUMNS)
