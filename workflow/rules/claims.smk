@@ -10,16 +10,16 @@ _user_claims = config.get("claims") or {}
 for _claim in DEFAULT_THRESHOLDS:
     _spec = _user_claims.get(_claim) or {}
     if not isinstance(_spec, dict):
-        raise ValueError(f"config: claims.{_claim}: must be a mapping of settings, got {_spec!r}")
+        config_error(f"claims.{_claim}: must be a mapping of settings, got {_spec!r}")
     _unknown = sorted(set(_spec) - set(DEFAULT_THRESHOLDS[_claim]))
     if _unknown:
-        raise ValueError(f"config: claims.{_claim}: unknown key(s) {', '.join(_unknown)}; allowed: {', '.join(DEFAULT_THRESHOLDS[_claim])}")
+        config_error(f"claims.{_claim}: unknown key(s) {', '.join(_unknown)}; allowed: {', '.join(DEFAULT_THRESHOLDS[_claim])}")
 CLAIMS = {name: {**spec, **(_user_claims.get(name) or {})} for name, spec in DEFAULT_THRESHOLDS.items()}
 for _claim, _spec in CLAIMS.items():
     for _key in ("range", "early_range", "late_range"):
         if _key in _spec and _spec[_key] not in FIT_RANGES:
-            raise ValueError(
-                f"config: claims.{_claim}.{_key}: '{_spec[_key]}' is not a width range of fit.ranges "
+            config_error(
+                f"claims.{_claim}.{_key}: '{_spec[_key]}' is not a width range of fit.ranges "
                 f"(allowed: {', '.join(FIT_RANGES)})"
             )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))  # use this checkout's package
+from lottery_scaling.errors import UserError
 from lottery_scaling.provenance import core_hash
 from lottery_scaling.trainer import TrainSettings
 
@@ -28,18 +29,27 @@ _TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task"
 _TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}
 
 
+def config_error(message):
+    """Stop before any job with one line naming the config key (no traceback)."""
+    sys.stderr.write(f"Config error: {message}\n")
+    sys.exit(1)
+
+
 def _experiment(name, spec):
     training = dict(_TRAINING_DEFAULTS)
     training.update(config.get("training") or {})
     training.update(spec.get("training") or {})
-    settings = TrainSettings(task=spec["task"], activation=spec["activation"], width=1, **{
-        k: (tuple(v) if isinstance(v, list) else v) for k, v in training.items()
-    }).resolved().as_attrs()
+    try:
+        settings = TrainSettings(task=spec["task"], activation=spec["activation"], width=1, **{
+            k: (tuple(v) if isinstance(v, list) else v) for k, v in training.items()
+        }).resolved().as_attrs()
+    except UserError as exc:
+        config_error(f"experiments.{name} (training settings): {exc}")
     del settings["width"]
     seeds = spec["seeds"]
     lo, hi = (0, seeds) if isinstance(seeds, int) else seeds
     if hi <= lo:
-        raise ValueError(f"config: experiments.{name}.seeds: [START, STOP] needs STOP > START, got {seeds}")
+        config_error(f"experiments.{name}.seeds: [START, STOP] needs STOP > START, got {seeds}")
     # A run is named by what made it (open_lth style): same settings, same folder.
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     return {

@@ -6,7 +6,7 @@ FIT = section("fit", {**asdict(FitSettings()), "ranges": DEFAULT_RANGES})
 FIT_RANGES = {name: (float(lo), float(hi)) for name, (lo, hi) in FIT["ranges"].items()}
 for _rname, (_lo, _hi) in FIT_RANGES.items():
     if not 0 < _lo <= _hi:
-        raise ValueError(f"config: fit.ranges.{_rname}: needs 0 < LO <= HI, got [{_lo:g}, {_hi:g}]")
+        config_error(f"fit.ranges.{_rname}: needs 0 < LO <= HI, got [{_lo:g}, {_hi:g}]")
 
 
 def fit_table(experiment, kind):

@@ -24,7 +24,7 @@ def section(name, defaults):
     values = dict(config.get(name) or {})
     unknown = sorted(set(values) - set(defaults))
     if unknown:
-        raise ValueError(f"config: {name}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(defaults)}")
+        config_error(f"{name}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(defaults)}")
     return {**defaults, **values}
 
 
