@@ -151,6 +151,10 @@ def narrow_multimodal(claim, spec, experiments):
             out.append(row(claim, e.name, statistic, threshold=threshold, detail=f"width {width} not trained"))
             continue
         h = sel.iloc[0]
+        if h["n_used"] < 2:
+            out.append(row(claim, e.name, statistic, threshold=threshold,
+                           detail=f"width {width}: {int(h['n_used'])} non-diverged networks, too few for a histogram"))
+            continue
         out.append(row(claim, e.name, statistic, h["n_modes"], threshold=threshold,
                        verdict="supported" if h["n_modes"] >= k else "not supported", detail=_modes_detail(h)))
     return out
@@ -165,9 +169,10 @@ def wide_single_peaked(claim, spec, experiments):
         return _no_experiment(claim, spec, statistic, threshold)
     out = []
     for e in matches:
-        sel = e.histogram[e.histogram["width"] >= lo]
+        sel = e.histogram[(e.histogram["width"] >= lo) & (e.histogram["n_used"] >= 2)]
         if sel.empty:
-            out.append(row(claim, e.name, statistic, threshold=threshold, detail=f"no trained width >= {lo}"))
+            out.append(row(claim, e.name, statistic, threshold=threshold,
+                           detail=f"no trained width >= {lo} with 2 or more non-diverged networks"))
             continue
         value = sel["n_modes"].max()
         detail = "; ".join(f"N={int(w)}: {int(m)}" for w, m in zip(sel["width"], sel["n_modes"]))
