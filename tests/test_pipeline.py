@@ -135,3 +135,23 @@ def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
     assert proc.returncode != 0
     assert "gelu" in text and "activation" in text and "leaky_relu" in text
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=[5, 3]), "experiments.x2_silu.seeds"),
+        (lambda c: c["experiments"]["x2_silu"].update(training={"x_range": [1, -1]}), "x_range must be two finite numbers"),
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=1), "at least 2 seeds"),
+        (lambda c: c.update(fit={"ranges": {"n1": [50, 10]}}), "fit.ranges.n1"),
+        (lambda c: c.update(figures={"fit_lines": {"silu": ["nope"]}}), "figures.fit_lines.silu"),
+        (lambda c: c.update(claims={"silu_n_minus_one": {"target": 2}}), "silu_n_minus_one"),
+    ],
+)
+def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, message):
+    work, _ = pipeline
+    proc = snakemake(work, "-n", "--configfile", str(write_config(work, change)), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert message in text
+    assert "Traceback" not in text and 'File "' not in text

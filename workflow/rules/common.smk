@@ -50,6 +50,8 @@ def _experiment(name, spec):
     lo, hi = (0, seeds) if isinstance(seeds, int) else seeds
     if hi <= lo:
         config_error(f"experiments.{name}.seeds: [START, STOP] needs STOP > START, got {seeds}")
+    if 2 in spec["widths"] and hi - lo < 2:
+        config_error(f"experiments.{name}.seeds: width 2 is trained, and its algorithms need at least 2 seeds; got {seeds}")
     # A run is named by what made it (open_lth style): same settings, same folder.
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     return {

@@ -4,6 +4,10 @@ from lottery_scaling.figures import FigureStyle
 from lottery_scaling.figures import ACTIVATION_LABELS
 
 FIGURES = section("figures", {**asdict(FigureStyle()), "modes_width": 2})
+for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
+    for _r in _ranges:
+        if _r not in FIT_RANGES:
+            config_error(f"figures.fit_lines.{_act}: '{_r}' is not a range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
 _STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))
 FIG = f"{R}/figures"
 TASKS_RUN = sorted({e["task"] for e in EXPERIMENTS.values()})
