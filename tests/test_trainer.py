@@ -49,10 +49,36 @@ def test_kernel_gradient_matches_reference_and_finite_differences(act, d):
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
     if d == 1:  # the fused one-input kernels give the same numbers
         f1 = np.empty(M); keep1 = np.empty((N, M)); grad1 = np.empty_like(grad)
-        _kernels._forward_1d(code, w, b, v, c, xT[0], f1, keep1)
+        _kernels._forward_1d(code, w, b, v, c, xT[0], f1, keep1, 0, 2.0)
         _kernels._backward_1d(code, w, b, v, xT[0], g, gc_sum, keep1, grad1)
         np.testing.assert_allclose(f1, f, rtol=1e-14, atol=1e-15)
         np.testing.assert_allclose(grad1, grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("M", [40, 41])
+def test_mirrored_pairs_silu_forward_matches_generic(M):
+    # samples ordered as mirrored pairs: one exp per pair; a neuron too steep for that form
+    # (e * u would overflow) takes the plain path
+    rng = np.random.default_rng(M)
+    N = 7
+    w, b, v, c = _random_net(rng, N, 1)
+    w[0, 0], b[0] = 400.0, -50.0
+    half = M // 2
+    left = np.linspace(-2, -0.1, half)
+    x = np.concatenate([left, -left, [0.0] * (M - 2 * half)])
+    xT = x[None, :].copy()
+    f0 = np.empty(M); keep0 = np.empty((N, M)); z = np.empty(M)
+    f1 = np.empty(M); keep1 = np.empty((N, M))
+    _kernels._forward(_kernels.SILU, w, b, v, c, xT, f0, z, keep0)
+    _kernels._forward_1d(_kernels.SILU, w, b, v, c, x, f1, keep1, half, 2.0)
+    np.testing.assert_allclose(keep1, keep0, rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(f1, f0, rtol=1e-13, atol=1e-14)
+
+
+def test_symmetric_grid_is_exactly_mirrored():
+    x, _, xt, _ = tasks.make_dataset(tasks.DataSpec("x2", 1000))
+    assert np.array_equal(x[:, 0], -x[::-1, 0]) and np.array_equal(xt[:, 0], -xt[::-1, 0])
+    np.testing.assert_allclose(x[:, 0], np.linspace(-2, 2, 1000), rtol=0, atol=4.5e-16)
 
 
 @pytest.mark.parametrize("act", ACTS)

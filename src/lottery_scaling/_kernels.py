@@ -195,8 +195,14 @@ def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _forward_1d(act, w, b, v, c, x, f, keep):
-    """_forward for d = 1 with the pre-activation fused into each loop (x is xT[0])."""
+def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max):
+    """_forward for d = 1 with the pre-activation fused into each loop (x is xT[0]).
+
+    half > 0: the samples come in mirrored pairs, x[half + m] == -x[m] for m < half (the
+    trainer orders a symmetric grid so). Then SiLU needs one exp per pair: with
+    u = exp(-w x) and e = exp(-b), sigmoid(w x + b) = 1 / (1 + e u) and
+    sigmoid(-w x + b) = u / (u + e). x_max = max |x|.
+    """
     N = w.shape[0]
     M = x.shape[0]
     one = f.dtype.type(1.0)
@@ -208,7 +214,24 @@ def _forward_1d(act, w, b, v, c, x, f, keep):
         vi = v[i]
         ki = keep[i]
         first = i == 0  # the first neuron starts f at c: saves a pass over the samples
-        if act == SILU:
+        # the paired form needs e * u finite: |w x| + |b| well inside exp's range
+        if act == SILU and half > 0 and abs(wi) * x_max + abs(bi) < 600.0:
+            e = _exp(-bi)
+            for m in range(half):
+                xm = x[m]
+                u = _exp(-(wi * xm))
+                s_left = one / (one + e * u)
+                s_right = u / (u + e)
+                ki[m] = s_left
+                ki[half + m] = s_right
+                f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
+                f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
+            for m in range(2 * half, M):  # the unpaired middle point of an odd grid
+                zm = wi * x[m] + bi
+                s = one / (one + _exp(-zm))
+                ki[m] = s
+                f[m] = (c if first else f[m]) + vi * (zm * s)
+        elif act == SILU:
             for m in range(M):
                 zm = wi * x[m] + bi
                 s = one / (one + _exp(-zm))
@@ -311,9 +334,14 @@ def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
 
 
 @njit(cache=True, error_model="numpy")
-def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve):
-    """Train one network in place. Returns True if it diverged (non-finite loss)."""
+def _train_one(act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve):
+    """Train one network in place. Returns True if it diverged (non-finite loss).
+
+    half: see _forward_1d (0 when the samples are not ordered in mirrored pairs)."""
     M = xT.shape[1]
+    x_max = 0.0
+    for m in range(M):
+        x_max = max(x_max, abs(xT[0, m]))
     w = theta[: N * d].reshape((N, d))
     b = theta[N * d : N * d + N]
     v = theta[N * d + N : N * d + 2 * N]
@@ -331,7 +359,7 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
         if t > 0 and t % lr_decay_every == 0:
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
         if d == 1:
-            _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep)
+            _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max)
         else:
             _forward(act, w, b, v, theta[-1], xT, f, z, keep)
         loss, gc = _loss_and_output_grad(f, y, g)
@@ -356,7 +384,8 @@ def _train_one(act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, be
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def train_batch(
-    act, theta, N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged, finished
+    act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged,
+    finished,
 ):
     """Train theta[s] (S, P) in place for every s, in parallel over networks.
 
@@ -365,7 +394,7 @@ def train_batch(
     """
     for s in prange(theta.shape[0]):
         diverged[s] = _train_one(
-            act, theta[s], N, d, xT, y, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve[s]
+            act, theta[s], N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve[s]
         )
         finished[s] = 1
 

@@ -88,14 +88,23 @@ class DataSpec:
             raise UserError(f"data_seed must be >= 0, got {self.data_seed}")
 
 
+def _grid(lo: float, hi: float, n: int) -> np.ndarray:
+    """n evenly spaced points; on a symmetric interval exactly symmetric (x[m] == -x[n-1-m]),
+    which np.linspace alone is not to the last bit (the trainer uses the symmetry)."""
+    x = np.linspace(lo, hi, n)
+    if lo == -hi:
+        x = 0.5 * (x - x[::-1])
+    return x
+
+
 def make_dataset(spec: DataSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return (x_train (M, d), y_train (M,), x_test (T, d), y_test (T,)) in float64."""
     spec = spec.resolved()
     d = input_dim(spec.task)
     lo, hi = spec.x_range
     if d == 1:
-        x_train = np.linspace(lo, hi, spec.n_train)[:, None]
-        x_test = np.linspace(lo, hi, spec.n_test)[:, None]
+        x_train = _grid(lo, hi, spec.n_train)[:, None]
+        x_test = _grid(lo, hi, spec.n_test)[:, None]
     else:
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([spec.data_seed, d, 0x6C6F7474])))
         x_train = rng.uniform(lo, hi, size=(spec.n_train, d))
