@@ -114,12 +114,7 @@ def scaling(curves, style: FigureStyle, task: str):
             ax.set_ylim(lo / 3, hi * 3)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    if all_w:
-        from matplotlib.ticker import NullFormatter
-
-        ax.set_xticks(sorted(set(all_w)))
-        ax.set_xticklabels([f"{w:g}" for w in sorted(set(all_w))])
-        ax.xaxis.set_minor_formatter(NullFormatter())
+    _width_ticks(ax, all_w)
     ax.set_xlabel("width N (hidden neurons)")
     ax.set_ylabel("median test loss (MSE)")
     ax.set_title(f"{TASK_LABELS.get(task, task)}: median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
@@ -152,19 +147,25 @@ def local_slopes(curves, style: FigureStyle, task: str):
         ax.axhline(s, color="0.45", lw=1, ls=["--", ":", "-."][j % 3], label=f"slope {s:g} ($N^{{-{s:g}}}$)")
     ax.axhline(0, color="0.8", lw=0.8)
     ax.set_xscale("log")
-    if widths:
-        from matplotlib.ticker import NullFormatter
-
-        ticks = sorted(widths)
-        ax.set_xticks(ticks)
-        ax.set_xticklabels([f"{w:g}" for w in ticks])
-        ax.xaxis.set_minor_formatter(NullFormatter())
+    _width_ticks(ax, widths)
     ax.set_xlabel("width N (points at the geometric mean of neighbouring trained widths)")
     ax.set_ylabel("local exponent $-\\Delta\\log$ MSE / $\\Delta\\log N$")
     ax.set_title(f"{TASK_LABELS.get(task, task)}: local slope of median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
+
+
+def _width_ticks(ax, widths) -> None:
+    """Label the log width axis at the trained widths only."""
+    if not widths:
+        return
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted(set(widths))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{w:g}" for w in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _log_x(ax) -> None:
