@@ -1,5 +1,7 @@
 """The command line: a real training run, and one clear line (exit 2, no file) for every bad argument."""
 
+import contextlib
+import io
 import subprocess
 import sys
 
@@ -7,6 +9,7 @@ import numpy as np
 import pytest
 
 from lottery_scaling import h5io
+from lottery_scaling.commands.train import _ProgressLog
 
 
 def run_cli(*args, cwd=None):
@@ -24,6 +27,18 @@ def test_train_writes_a_complete_file_and_logs_progress(tmp_path):
     assert result.seed.tolist() == list(range(6))
     assert result.settings.x_range == (-1.0, 1.0) and result.settings.lr_decay_every == 50
     assert np.all(np.isfinite(result.test_loss))
+
+
+def test_progress_before_the_first_network_finishes_has_no_estimate():
+    # a wide network can take minutes: the first progress line comes with 0 networks done
+    log = _ProgressLog("x2/N=10000", every_seconds=0.0)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        log(0, 3, 12.5)
+        log(1, 3, 30.0)
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "[x2/N=10000] 0/3 networks (0%), 12.5 s elapsed"
+    assert lines[1] == "[x2/N=10000] 1/3 networks (33%), 30.0 s elapsed, ~60 s left"
 
 
 BAD = [

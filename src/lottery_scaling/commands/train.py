@@ -114,8 +114,9 @@ class _ProgressLog:
         if done < total and now - self.last < self.every:
             return
         self.last = now
-        left = seconds / done * (total - done)
+        # no estimate before the first network finishes (wide networks take minutes each)
+        left = f", ~{seconds / done * (total - done):.0f} s left" if done else ""
         print(
-            f"[{self.label}] {done}/{total} networks ({100 * done / total:.0f}%), {seconds:.1f} s elapsed, ~{left:.0f} s left",
+            f"[{self.label}] {done}/{total} networks ({100 * done / total:.0f}%), {seconds:.1f} s elapsed{left}",
             file=sys.stderr, flush=True,
         )
