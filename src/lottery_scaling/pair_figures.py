@@ -51,13 +51,21 @@ def pairing_from_tickets(tickets, seed: int, n_neurons: int) -> Pairing:
                    np.flatnonzero(~matched))
 
 
-def draw_neurons(ax, w, b, pairing: Pairing, max_lines: int = 20000) -> None:
-    """(w, b) of every neuron, a segment between the two neurons of each pair, the axis w = 0."""
+def draw_neurons(ax, w, b, pairing: Pairing, max_lines: int = 300) -> None:
+    """(w, b) of every neuron, a segment between the two neurons of each pair, the axis w = 0.
+
+    Beyond max_lines pairs the segments of an evenly spaced subset are drawn (thousands of
+    segments hide the points they join); the legend says how many.
+    """
     from matplotlib.collections import LineCollection
 
-    segs = [((w[p], b[p]), (w[q], b[q])) for p, q in zip(pairing.pos[:max_lines], pairing.neg[:max_lines])]
+    shown = np.arange(pairing.pos.size)
+    if shown.size > max_lines:
+        shown = np.unique(np.linspace(0, shown.size - 1, max_lines).round().astype(int))
+    segs = [((w[p], b[p]), (w[q], b[q])) for p, q in zip(pairing.pos[shown], pairing.neg[shown])]
     if segs:
-        ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, zorder=1))
+        label = "mirror pair" if shown.size == pairing.pos.size else f"mirror pair ({shown.size} of {pairing.pos.size} drawn)"
+        ax.add_collection(LineCollection(segs, colors="0.6", linewidths=0.5, zorder=1, label=label))
     size = 12 if w.size <= 100 else (4 if w.size <= 2000 else 1)
     pos = w > 0
     ax.scatter(w[pos], b[pos], s=size, c="tab:red", label="w > 0", zorder=2, lw=0)
@@ -113,9 +121,9 @@ def fig_tickets(rows, png, pdf, dpi=150) -> None:
         ax[1].bar(np.arange(pr.n_pairs), fit.r2[order], color="tab:green", width=0.9)
         ax[1].set_ylim(0, 1.02)
         ax[1].set_xlabel("ticket (sorted by R$^2$)")
-        ax[1].xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax[2].xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax[2].yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax[1].xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax[2].xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax[2].yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax[1].set_ylabel("R$^2$ of best a·g + c vs target")
         ax[1].set_title(f"{pr.n_pairs} tickets, {pr.unmatched.size} unmatched neurons", fontsize=9)
         im = ax[2].imshow(corr[np.ix_(order, order)], cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
@@ -125,13 +133,15 @@ def fig_tickets(rows, png, pdf, dpi=150) -> None:
         x = np.asarray(row["x"]).reshape(-1)
         good = fit.r2 >= 0.5
         show = np.flatnonzero(good) if good.any() else np.arange(pr.n_pairs)
-        for k in show[:200]:
+        drawn = show[np.unique(np.linspace(0, show.size - 1, min(show.size, 200)).round().astype(int))]
+        for k in drawn:
             ax[3].plot(x, fit.errors[k], lw=0.7, alpha=0.7)
         ax[3].axhline(0, color="k", lw=0.5)
         ax[3].set_xlabel("x")
         ax[3].set_ylabel("error e(x) = a·g + c − y")
-        ax[3].set_title(f"error functions of {show.size} tickets with R$^2$ ≥ 0.5" if good.any()
-                        else "error functions (no ticket with R$^2$ ≥ 0.5)", fontsize=9)
+        of = f"{drawn.size} of {show.size}" if drawn.size < show.size else f"{show.size}"
+        ax[3].set_title(f"error functions of {of} tickets with R$^2$ ≥ 0.5" if good.any()
+                        else f"error functions of {of} tickets (none with R$^2$ ≥ 0.5)", fontsize=9)
     fig.tight_layout()
     save(fig, png, pdf, dpi)
 
