@@ -87,7 +87,7 @@ def test_adding_seeds_trains_only_new_chunks(pipeline):
         f"results/train/{run}/N{w}/seeds{lo}-{hi}.h5"
         for run in {Path(p).parts[2] for p in trained}
         for w in (1, 2, 4)
-        for lo, hi in ((12, 24), (24, 30))
+        for lo, hi in ((20, 24), (24, 30))  # seeds 12-20 are on disk and reused
     )
     assert trained == expected
     assert all("/x2-silu-" in p for p in trained)
@@ -146,6 +146,13 @@ def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
         (lambda c: c.update(fit={"ranges": {"n1": [50, 10]}}), "fit.ranges.n1"),
         (lambda c: c.update(figures={"fit_lines": {"silu": ["nope"]}}), "figures.fit_lines.silu"),
         (lambda c: c.update(claims={"silu_n_minus_one": {"target": 2}}), "silu_n_minus_one"),
+        # schema errors: one line with the key path, not a dump of the schema
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=0), "Config error: experiments.x2_silu.seeds: 0 is less than"),
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=[0, 10**15]), "at most 10000000 seeds"),
+        (lambda c: c.update(seed_per_job=5), "'seed_per_job' was unexpected"),
+        (lambda c: c.update(training={"x_range": [2, -2]}), "Config error: training: x_range"),
+        (lambda c: c.update(figures={"colors": {"silu": "notacolor"}}), "figures.colors.silu: 'notacolor'"),
+        (lambda c: c.update(figures={"modes_width": 7}), "figures.modes_width: no experiment trains width 7"),
     ],
 )
 def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, message):
@@ -155,3 +162,4 @@ def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, mess
     assert proc.returncode != 0
     assert message in text
     assert "Traceback" not in text and 'File "' not in text
+    assert len([line for line in text.splitlines() if line.strip()]) <= 2, text

@@ -7,9 +7,12 @@ FigureStyle so that changing them reruns only the figure rules.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields
 
 import numpy as np
+
+from .errors import UserError
 
 ACTIVATION_LABELS = {"silu": "SiLU", "leaky_relu": "LeakyReLU", "relu": "ReLU", "tanh": "tanh"}
 TASK_LABELS = {"x2": "$x^2$", "x3": "$x^3$", "x4": "$x^4$", "sin": r"$\sin x$", "cos": r"$\cos x$", "exp": "$e^x$",
@@ -37,12 +40,44 @@ class FigureStyle:
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "FigureStyle":
+        """Style from the config's `figures` section; a bad value raises UserError naming it."""
         values = dict(values or {})
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise UserError(f"unknown figure setting(s) {', '.join(unknown)}; allowed: {', '.join(f.name for f in fields(cls))}")
+        if not isinstance(values.get("colors", {}), dict) or not isinstance(values.get("fit_lines", {}), dict):
+            raise UserError("colors and fit_lines must be mappings from activation to a value")
         if "reference_slopes" in values:
-            values["reference_slopes"] = tuple(values["reference_slopes"])
+            slopes = values["reference_slopes"]
+            if not isinstance(slopes, (list, tuple)) or not all(_is_number(x) and x > 0 for x in slopes):
+                raise UserError(f"reference_slopes: must be a list of numbers > 0, got {slopes!r}")
+            values["reference_slopes"] = tuple(slopes)
         if "colors" in values:
             values["colors"] = {**cls().colors, **values["colors"]}
-        return cls(**values)
+        style = cls(**values)
+        style.check()
+        return style
+
+    def check(self) -> None:
+        """Raise UserError naming the first setting matplotlib could not use."""
+        from matplotlib.colors import is_color_like
+
+        for name, low, kind in (("dpi", 10, int), ("panel_width", 0, float), ("panel_height", 0, float),
+                                ("columns", 1, int), ("bins_per_decade", 0, float)):
+            value = getattr(self, name)
+            ok = _is_number(value) and (float(value).is_integer() if kind is int else True)
+            if not ok or (value < low if kind is int else value <= low):
+                what = f"an integer >= {low}" if kind is int else f"a number > {low}"
+                raise UserError(f"{name}: must be {what}, got {value!r}")
+        colors = {f"colors.{k}": v for k, v in self.colors.items()}
+        colors.update(mode_color=self.mode_color, lottery_color=self.lottery_color, ensemble_color=self.ensemble_color)
+        for name, value in colors.items():
+            if not isinstance(value, str) or not is_color_like(value):
+                raise UserError(f"{name}: {value!r} is not a matplotlib colour (e.g. '#1f77b4', 'tab:red', 'C0')")
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _plt():

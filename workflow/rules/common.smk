@@ -2,6 +2,7 @@
 import hashlib
 import json
 import math
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -13,7 +14,38 @@ from lottery_scaling.errors import UserError
 from lottery_scaling.provenance import core_hash
 from lottery_scaling.trainer import TrainSettings
 
-validate(config, "../schemas/config.schema.yaml")
+_SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def config_error(message):
+    """Stop before any job with one line naming the config key (no traceback)."""
+    sys.stderr.write(f"Config error: {message}\n")
+    sys.exit(1)
+
+
+def _check_schema():
+    """One line per bad value: jsonschema's most relevant error with its key path.
+
+    snakemake.utils.validate (run next, as the catalog workflows do) reports the same
+    error as a multi-line dump of the schema; this check comes first so a user sees
+    `Config error: experiments.x2_silu.seeds: 0 is less than the minimum of 1`.
+    """
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(_SCHEMA.read_text())
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(config))
+    if error is None:
+        return
+    key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+    message = error.message
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        message = "; or ".join(sorted({e.message for e in error.context}))
+    config_error(f"{key}: {message}")
+
+
+_check_schema()
+validate(config, str(_SCHEMA))
 
 R = config.get("results", "results").rstrip("/")
 SEEDS_PER_JOB = int(config.get("seeds_per_job", 100))
@@ -29,10 +61,33 @@ _TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task"
 _TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}
 
 
-def config_error(message):
-    """Stop before any job with one line naming the config key (no traceback)."""
-    sys.stderr.write(f"Config error: {message}\n")
-    sys.exit(1)
+def _check_results_folder(path):
+    """The results folder (or its nearest existing parent) must be writable before any job."""
+    p = Path(path).resolve()
+    while not p.exists():
+        p = p.parent
+    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
+        config_error(f"results: cannot write under {path!r} ({p} is not a writable folder)")
+
+
+_check_results_folder(R)
+
+
+_MAX_SEEDS = 10_000_000  # the schema's bound on a seed count; the DAG lists every chunk
+
+
+def _check_global_training():
+    """A bad value in the top-level training block is reported there, not per experiment."""
+    given = config.get("training") or {}
+    try:
+        TrainSettings(task="x2", activation="silu", width=1, **{
+            k: (tuple(v) if isinstance(v, list) else v) for k, v in given.items()
+        }).resolved()
+    except UserError as exc:
+        config_error(f"training: {exc}")
+
+
+_check_global_training()
 
 
 def _experiment(name, spec):
@@ -50,6 +105,8 @@ def _experiment(name, spec):
     lo, hi = (0, seeds) if isinstance(seeds, int) else seeds
     if hi <= lo:
         config_error(f"experiments.{name}.seeds: [START, STOP] needs STOP > START, got {seeds}")
+    if hi - lo > _MAX_SEEDS:
+        config_error(f"experiments.{name}.seeds: at most {_MAX_SEEDS} seeds per experiment, got {seeds}")
     if 2 in spec["widths"] and hi - lo < 2:
         config_error(f"experiments.{name}.seeds: width 2 is trained, and its algorithms need at least 2 seeds; got {seeds}")
     # A run is named by what made it (open_lth style): same settings, same folder.
@@ -69,10 +126,35 @@ EXPERIMENTS = {name: _experiment(name, spec) for name, spec in config["experimen
 RUNS = {e["run"]: e["settings"] for e in EXPERIMENTS.values()}
 
 
-def seed_chunks(lo, hi):
-    """Half-open seed chunks aligned on multiples of seeds_per_job."""
+def seed_chunks(lo, hi, run=None, width=None):
+    """Half-open seed chunks aligned on multiples of seeds_per_job.
+
+    With run and width: inside each aligned block, a chunk file already on disk that starts
+    where the block (or its untrained rest) starts is reused, so growing `seeds` past a
+    partial last chunk (20 -> 30 with 12 per job: 12-20 exists) trains only 20-24 and 24-30.
+    """
     edges = sorted({lo, hi, *range((lo // SEEDS_PER_JOB + 1) * SEEDS_PER_JOB, hi, SEEDS_PER_JOB)})
-    return list(zip(edges[:-1], edges[1:]))
+    chunks = []
+    for a, b in zip(edges[:-1], edges[1:]):
+        while run is not None and a < b:
+            ends = _chunk_ends_on_disk(run, width, a, b)
+            if not ends:
+                break
+            chunks.append((a, max(ends)))
+            a = max(ends)
+        if a < b:
+            chunks.append((a, b))
+    return chunks
+
+
+def _chunk_ends_on_disk(run, width, start, limit):
+    """Ends e (start < e <= limit) of existing chunk files seeds{start}-{e}.h5."""
+    ends = []
+    for path in Path(f"{R}/train/{run}/N{width}").glob(f"seeds{start}-*.h5"):
+        tail = path.name[len(f"seeds{start}-"):-len(".h5")]
+        if tail.isdigit() and start < int(tail) <= limit:
+            ends.append(int(tail))
+    return ends
 
 
 def chunk_file(run, width, lo, hi):

@@ -4,6 +4,16 @@ from lottery_scaling.figures import FigureStyle
 from lottery_scaling.figures import ACTIVATION_LABELS
 
 FIGURES = section("figures", {**asdict(FigureStyle()), "modes_width": 2})
+try:
+    FigureStyle.from_dict({k: v for k, v in (config.get("figures") or {}).items() if k != "modes_width"})
+except UserError as _exc:
+    config_error(f"figures.{_exc}")
+_unknown_acts = sorted(set(FIGURES["colors"]) - set(ACTIVATION_LABELS))
+if _unknown_acts:
+    config_error(f"figures.colors: unknown activation(s) {', '.join(_unknown_acts)}; allowed: {', '.join(ACTIVATION_LABELS)}")
+if "modes_width" in (config.get("figures") or {}) and not any(
+        FIGURES["modes_width"] in e["widths"] for e in EXPERIMENTS.values()):
+    config_error(f"figures.modes_width: no experiment trains width {FIGURES['modes_width']}")
 for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
     for _r in _ranges:
         if _r not in FIT_RANGES:

@@ -48,6 +48,12 @@ def _pair_widths(experiment):
     return [w for w in EXPERIMENTS[experiment]["widths"] if w >= 2]
 
 
+_chosen_ticket_widths = _PAIR_FIGS.get("ticket_widths")
+if _chosen_ticket_widths and not any(
+        w in EXPERIMENTS[n]["widths"] for n in PAIR_EXPERIMENTS for w in _chosen_ticket_widths):
+    config_error(f"pairs.figures.ticket_widths: no one-input experiment trains any of {_chosen_ticket_widths}")
+
+
 def _ticket_fig_widths(experiment):
     chosen = _PAIR_FIGS.get("ticket_widths")
     widths = _pair_widths(experiment)

@@ -43,7 +43,7 @@ rule train_chunk:
 
 def _chunks_of_merged(wildcards):
     lo, hi = int(wildcards.lo), int(wildcards.hi)
-    return [chunk_file(wildcards.run, wildcards.width, a, b) for a, b in seed_chunks(lo, hi)]
+    return [chunk_file(wildcards.run, wildcards.width, a, b) for a, b in seed_chunks(lo, hi, wildcards.run, wildcards.width)]
 
 
 rule merge_width:

@@ -7,14 +7,19 @@ import json
 
 
 def _style(text: str):
+    from ..errors import UserError
     from ..figures import FigureStyle
 
     try:
-        return FigureStyle.from_dict(json.loads(text))
+        values = json.loads(text)
     except json.JSONDecodeError as exc:
         raise argparse.ArgumentTypeError(f"must be a JSON object: {exc}") from None
-    except TypeError as exc:
-        raise argparse.ArgumentTypeError(f"unknown figure setting: {exc}") from None
+    if not isinstance(values, dict):
+        raise argparse.ArgumentTypeError(f"must be a JSON object, got {text!r}")
+    try:
+        return FigureStyle.from_dict(values)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _figure_path(text: str) -> str:
