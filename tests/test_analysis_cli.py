@@ -119,3 +119,47 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert run("claims-table", bad, "--out", tmp_path / "t.csv") == 2
     assert "missing column" in capsys.readouterr().err
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_claims_table_lists_expected_claims_that_no_input_judged(experiment, tmp_path):
+    part = tmp_path / "part.csv"
+    pd.DataFrame([dict(zip(COLUMNS, ["silu_n_minus_1", "x2_silu", "alpha", 1, 0.9, 1.1, "t", "supported", ""]))]).to_csv(part, index=False)
+    out = tmp_path / "claims.csv"
+    assert run("claims-table", part, "--expect", "silu_n_minus_1", "wide_symmetric_neurons", "--out", out) == 0
+    table = pd.read_csv(out).set_index("claim")
+    assert table.loc["silu_n_minus_1", "verdict"] == "supported"
+    assert table.loc["wide_symmetric_neurons", "verdict"] == "not tested"
+    assert "no experiment" in table.loc["wide_symmetric_neurons", "detail"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    # files of one analysis must come from one experiment: other steps or data are named
+    (lambda f, t: ["fit", f["mixed"], f[4], "--range", "n1:1:10", "--out-medians", t / "m.csv",
+                   "--out-slopes", t / "s.csv", "--out-exponents", t / "e.csv"], "(steps 10 vs 20)"),
+    (lambda f, t: ["merge", f[1], f[2], "--out", f[1]], "is also an input"),
+    (lambda f, t: ["claims", "--experiment", "e", "x2", "gelu", t, "--thresholds", "{}", "--out", t / "c.csv"],
+     "unknown activation 'gelu'"),
+    (lambda f, t: ["claims", "--experiment", "e", "x2", "silu", t, "--thresholds",
+                   '{"silu_n_minus_1": {"tolerance": "big"}}', "--out", t / "c.csv"],
+     "claims.silu_n_minus_1.tolerance: must be a number, got 'big'"),
+])
+def test_inconsistent_inputs_are_one_line_errors(experiment, tmp_path, capsys, argv, message):
+    d, files = experiment
+    mixed = tmp_path / "mixed.h5"
+    if not mixed.exists():
+        settings = h5io.read_result(files[2]).settings
+        r = h5io.read_result(files[2])
+        h5io.write_result(mixed, TrainResult(**{**r.__dict__, "settings": TrainSettings(**{**settings.__dict__, "steps": 20})}))
+    assert run(*argv({**files, "mixed": mixed}, tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1, err
+
+
+def test_no_output_is_written_when_one_output_cannot_be(experiment, tmp_path, capsys):
+    d, files = experiment
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder is needed")
+    assert run("histogram", files[2], "--out-summary", tmp_path / "s.csv", "--out-modes", tmp_path / "m.csv",
+               "--out-kde", blocker / "k.csv") == 2
+    assert "--out-kde" in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "m.csv").exists()

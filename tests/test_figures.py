@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from lottery_scaling import figures
+from lottery_scaling.errors import UserError
 from lottery_scaling.figures import FigureStyle
 
 
@@ -80,8 +81,12 @@ def test_style_from_config_keeps_default_colours():
     s = FigureStyle.from_dict({"colors": {"silu": "black"}, "reference_slopes": [1, 2]})
     assert s.color("silu") == "black" and s.color("leaky_relu") == "#d62728"
     assert s.reference_slopes == (1, 2)
-    with pytest.raises(TypeError):
+    with pytest.raises(UserError, match="no_such_setting"):
         FigureStyle.from_dict({"no_such_setting": 1})
+    with pytest.raises(UserError, match="colors.silu: 'notacolor'"):
+        FigureStyle.from_dict({"colors": {"silu": "notacolor"}})
+    with pytest.raises(UserError, match="dpi: must be an integer >= 10, got 'high'"):
+        FigureStyle.from_dict({"dpi": "high"})
 
 
 def test_local_slopes_figure():

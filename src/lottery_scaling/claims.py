@@ -233,22 +233,55 @@ JUDGES = {
 
 
 def evaluate(thresholds: dict, experiments: list[ExperimentTables]) -> list[dict]:
-    """Rows of the claims table for every claim configured in `thresholds` (config section `claims`)."""
+    """Rows of the claims table for every claim: `thresholds` (config section `claims`)
+    overrides each claim's DEFAULT_THRESHOLDS; a claim it does not mention keeps its defaults."""
+    check_thresholds(thresholds)
+    rows = []
+    for claim, defaults in DEFAULT_THRESHOLDS.items():
+        rows += JUDGES[claim](claim, {**defaults, **thresholds.get(claim, {})}, experiments)
+    return rows
+
+
+def check_thresholds(thresholds: dict) -> None:
+    """Raise UserError naming the first unknown claim, unknown key or value of the wrong kind."""
     from .errors import UserError
 
-    rows = []
+    if not isinstance(thresholds, dict):
+        raise UserError(f"claims: must be a mapping from claim to settings, got {thresholds!r}")
     for claim, spec in thresholds.items():
         if claim not in JUDGES:
             raise UserError(f"claims.{claim}: unknown claim; known: {', '.join(JUDGES)}")
         if not isinstance(spec, dict):
             raise UserError(f"claims.{claim}: must be a mapping of settings, got {spec!r}")
-        defaults = DEFAULT_THRESHOLDS[claim]
-        unknown = sorted(set(spec) - set(defaults))
+        unknown = sorted(set(spec) - set(DEFAULT_THRESHOLDS[claim]))
         if unknown:
-            raise UserError(f"claims.{claim}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(defaults)}")
-        merged = {**defaults, **spec}
-        for key, default in defaults.items():
-            if isinstance(default, list) != isinstance(merged[key], list):
-                raise UserError(f"claims.{claim}.{key}: must be {'a list' if isinstance(default, list) else 'a single value'}, got {merged[key]!r}")
-        rows += JUDGES[claim](claim, merged, experiments)
-    return rows
+            raise UserError(f"claims.{claim}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(DEFAULT_THRESHOLDS[claim])}")
+        for key, value in spec.items():
+            _check_type(f"claims.{claim}.{key}", value, DEFAULT_THRESHOLDS[claim][key])
+
+
+def _check_type(name: str, value, default) -> None:
+    """A threshold must have its default's kind: number, integer, text, list of integers."""
+    from .errors import UserError
+    from .model import ACTIVATIONS
+    from .tasks import TASKS
+
+    def number(x):
+        return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+    if isinstance(default, list):
+        ok, kind = isinstance(value, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in value), "a list of integers"
+    elif isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif isinstance(default, int):
+        ok, kind = isinstance(value, int) and not isinstance(value, bool), "an integer"
+    elif isinstance(default, float):
+        ok, kind = number(value), "a number"
+    else:
+        ok, kind = isinstance(value, str), "a text"
+    if not ok:
+        raise UserError(f"{name}: must be {kind}, got {value!r}")
+    if name.endswith(".task") and value not in TASKS:
+        raise UserError(f"{name}: unknown task {value!r}; allowed: {', '.join(TASKS)}")
+    if name.endswith(".activation") and value not in ACTIVATIONS:
+        raise UserError(f"{name}: unknown activation {value!r}; allowed: {', '.join(ACTIVATIONS)}")

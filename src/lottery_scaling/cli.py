@@ -45,10 +45,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_output(dest: str) -> bool:
+    return dest in ("out", "png", "pdf") or dest.startswith("out_") or dest.endswith("_out")
+
+
+def check_outputs(args) -> None:
+    """Before any work: every output's folder can be created and written, and no output is
+    also an input, so a command either writes all its outputs or none (no half-written set)."""
+    import os
+    from pathlib import Path
+
+    inputs = set()
+    for dest in ("input", "inputs", "h5", "tickets", "summary", "samples"):
+        value = getattr(args, dest, None)
+        for v in ([value] if isinstance(value, (str, os.PathLike)) else value or []):
+            inputs.add(Path(v).resolve())
+    for dest, value in vars(args).items():
+        if not _is_output(dest) or value is None:
+            continue
+        option = "--" + dest.replace("_", "-")
+        for path in [value] if isinstance(value, (str, os.PathLike)) else value:
+            path = Path(path)
+            if path.resolve() in inputs:
+                raise UserError(f"{option}: {path} is also an input; write the result to a new file")
+            if path.is_dir():
+                raise UserError(f"{option}: {path} is a folder, expected a file name")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(f"{option}: cannot create the folder of {path} ({exc.strerror or exc})") from None
+            if not os.access(path.parent, os.W_OK | os.X_OK):
+                raise UserError(f"{option}: cannot write into {path.parent}")
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        check_outputs(args)
         return int(args._run(args) or 0)
     except UserError as exc:
         print(f"{args._prog}: error: {exc}", file=sys.stderr)

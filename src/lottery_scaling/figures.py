@@ -237,7 +237,8 @@ def _hist_panel(ax, log10_loss, kde, modes, n_diverged, style: FigureStyle, bins
             ax.text(x, y, f" lottery\n {100 * m['share']:.0f}%", color=style.lottery_color, fontsize=7, va="top", ha="left")
         else:
             ax.axvline(x, color=style.mode_color, lw=1, ls="--")
-            ax.text(x, y, f" {100 * m['share']:.0f}%", color=style.mode_color, fontsize=7, va="top")
+            label = " one mode" if len(modes) == 1 else f" {100 * m['share']:.0f}%"
+            ax.text(x, y, label, color=style.mode_color, fontsize=7, va="top")
     note = f", {n_diverged} diverged" if n_diverged else ""
     ax.set_title(f"{title}{note}", fontsize=9)
     lo, hi = bins_range

@@ -159,7 +159,8 @@ def merge(paths, out) -> TrainResult:
     first = parts[0].settings
     for p, part in zip(paths, parts):
         if part.settings != first:
-            raise UserError(f"{p}: training settings differ from {paths[0]}; only chunks of one experiment and width can be merged")
+            raise UserError(f"{p}: training settings differ from {paths[0]} ({part.settings.differences(first)}); "
+                            "only chunks of one experiment and width can be merged")
         if not np.array_equal(part.curve_step, parts[0].curve_step):
             raise UserError(f"{p}: curve_step differs from {paths[0]}")
     seed = np.concatenate([p.seed for p in parts])

@@ -18,7 +18,9 @@ Method (all on x = log10 of the test MSE of the non-diverged seeds):
    `min_reproducibility` of the resamples (default 0.9) reproduce it. If none is, the highest
    candidate is the single mode (a density always has a maximum).
 4. Basins are recomputed between the kept modes; the share of a mode is the fraction of
-   seeds in its basin. The lottery-ticket mode is the kept mode of lowest loss.
+   seeds in its basin. The lottery-ticket mode is the kept mode of lowest loss when there
+   are at least two; a single mode is the whole population, not a lottery (its lottery_*
+   columns are empty).
 """
 
 from __future__ import annotations
@@ -98,8 +100,8 @@ class HistogramAnalysis:
 
     @property
     def lottery(self) -> Mode | None:
-        """The lowest-loss mode ("lottery tickets")."""
-        return self.modes[0] if self.modes else None
+        """The lowest-loss mode ("lottery tickets") of a multimodal histogram; None for one mode."""
+        return self.modes[0] if len(self.modes) >= 2 else None
 
     def summary_row(self) -> dict:
         lot = self.lottery

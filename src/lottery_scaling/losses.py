@@ -26,6 +26,7 @@ class WidthLosses:
     n_diverged: int  # seeds excluded (diverged flag or non-finite loss)
     task: str = ""
     activation: str = ""
+    settings: object = None  # TrainSettings of the file, when loaded from one
 
     @property
     def n_used(self) -> int:
@@ -62,11 +63,14 @@ def load(path) -> WidthLosses:
 
     result = read_result(path)
     s = result.settings
-    return from_arrays(s.width, result.test_loss, result.diverged, result.seed, s.task, s.activation)
+    wl = from_arrays(s.width, result.test_loss, result.diverged, result.seed, s.task, s.activation)
+    return WidthLosses(**{**wl.__dict__, "settings": s})
 
 
 def load_many(paths) -> dict[int, WidthLosses]:
-    """Files of one experiment, keyed by width; two files of the same width are an error."""
+    """Files of one experiment, keyed by width: every training setting but the width must agree
+    (comparing widths trained with different steps or data would mislead); two files of the
+    same width are an error."""
     from .errors import UserError
 
     out: dict[int, WidthLosses] = {}
@@ -76,8 +80,11 @@ def load_many(paths) -> dict[int, WidthLosses]:
         if wl.width in out:
             raise UserError(f"{path}: a second file for width {wl.width}")
         if first is None:
-            first = (wl.task, wl.activation, path)
-        elif (wl.task, wl.activation) != first[:2]:
-            raise UserError(f"{path}: task/activation {wl.task}/{wl.activation} differ from {first[2]} ({first[0]}/{first[1]})")
+            first = (wl, path)
+        else:
+            differ = wl.settings.differences(first[0].settings, ignore=("width",))
+            if differ:
+                raise UserError(f"{path}: trained with other settings than {first[1]} ({differ}); "
+                                "the files of one analysis must come from one experiment")
         out[wl.width] = wl
     return dict(sorted(out.items()))

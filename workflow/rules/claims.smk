@@ -23,6 +23,7 @@ for _claim, _spec in CLAIMS.items():
                 f"(allowed: {', '.join(FIT_RANGES)})"
             )
 
+CLAIM_IDS.extend(DEFAULT_THRESHOLDS)
 CLAIMS_TABLE = f"{R}/claims.csv"
 ANALYSIS_CLAIMS = f"{R}/claims/analysis.csv"
 CLAIM_PARTS.append(ANALYSIS_CLAIMS)
@@ -62,11 +63,13 @@ rule claims_table:
         report(CLAIMS_TABLE, caption="../report/claims.rst", category="Claims"),
     log:
         f"{R}/logs/claims/table.log",
+    params:
+        expect=lambda wildcards: " ".join(CLAIM_IDS),
     resources:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling claims-table {input} --out {output} > {log} 2>&1"
+        "lottery-scaling claims-table {input} --expect {params.expect} --out {output} > {log} 2>&1"
 
 
 FINAL_OUTPUTS.append(CLAIMS_TABLE)

@@ -56,6 +56,9 @@ CORE_HASH = core_hash()
 FINAL_OUTPUTS = []
 # CSV files of claim rows (columns: see README "Claims table"); the claims rule concatenates them.
 CLAIM_PARTS = []
+# Every claim id the table must list (a claim no configured experiment can judge gets a
+# "not tested" row instead of silently missing).
+CLAIM_IDS = []
 
 _TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task", "activation", "width")]
 _TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}

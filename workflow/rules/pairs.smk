@@ -12,6 +12,9 @@ _CLAIM_TICKETS = {"task": "x2", "activation": "silu", **((config.get("claims") o
 _CLAIM_WIDE = {"task": "x2", "activation": "silu", **((config.get("claims") or {}).get("wide_symmetric_neurons") or {})}
 
 
+CLAIM_IDS.extend(["width2_tickets_symmetric", "wide_symmetric_neurons"])
+
+
 def _in_scope(experiment, claim):
     e = EXPERIMENTS[experiment]
     return e["task"] == claim["task"] and e["activation"] == claim["activation"]

@@ -35,8 +35,17 @@ def run(args) -> int:
     from .histogram import SUMMARY_COLUMNS as HIST
     from .synergy import SUMMARY_COLUMNS as SYN
 
+    from ..errors import UserError
+    from ..model import ACTIVATIONS
+    from ..tasks import TASKS
+
+    claims.check_thresholds(args.thresholds)
     experiments = []
     for name, task, activation, folder in args.experiment:
+        if task not in TASKS:
+            raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}")
+        if activation not in ACTIVATIONS:
+            raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
         d = Path(folder)
         experiments.append(claims.ExperimentTables(
             name, task, activation,

@@ -7,6 +7,8 @@ HELP = "concatenate CSV files of claim rows (every stage that judges claims writ
 
 def configure(p) -> None:
     p.add_argument("inputs", nargs="+", help="CSV files of claim rows with the columns of lottery_scaling.claims.COLUMNS")
+    p.add_argument("--expect", nargs="+", default=[], metavar="CLAIM",
+                   help="claims the table must list: one absent from every input gets a 'not tested' row")
     p.add_argument("--out", required=True, help="claims table CSV (written atomically)")
 
 
@@ -27,7 +29,13 @@ def run(args) -> int:
         if bad:
             raise UserError(f"{path}: verdict(s) {', '.join(map(str, bad))} not one of {', '.join(VERDICTS)}")
         frames.append(df[list(COLUMNS)])
+    from ..claims import row
+
     table = pd.concat(frames, ignore_index=True)
+    missing = [c for c in dict.fromkeys(args.expect) if c not in set(table["claim"])]
+    if missing:
+        detail = "no experiment of the claim's task and activation is configured (config section claims)"
+        table = pd.concat([table, pd.DataFrame([row(c, detail=detail) for c in missing])], ignore_index=True)
     write_csv(table, args.out, COLUMNS)
     print(f"{len(table)} claim rows from {len(args.inputs)} file(s) -> {args.out}")
     return 0
