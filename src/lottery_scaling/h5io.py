@@ -151,6 +151,12 @@ def _check_shapes(path, data: dict, settings: TrainSettings) -> None:
         raise UserError(f"{path}: dataset w has shape {data['w'].shape}, expected ({S}, {N}, d)")
 
 
+def settings_differences(a, b, ignore=()) -> str:
+    """'steps 300 vs 200, n_train 50 vs 1000' for the training settings that differ (empty if none)."""
+    a, b = a.as_attrs(), b.as_attrs()
+    return ", ".join(f"{k} {a[k]!r} vs {b[k]!r}" for k in a if k not in ignore and a[k] != b[k])
+
+
 def merge(paths, out) -> TrainResult:
     """Merge chunk files of one (experiment, width) into one file sorted by seed."""
     parts = [read_result(p) for p in paths]
@@ -159,7 +165,7 @@ def merge(paths, out) -> TrainResult:
     first = parts[0].settings
     for p, part in zip(paths, parts):
         if part.settings != first:
-            raise UserError(f"{p}: training settings differ from {paths[0]} ({part.settings.differences(first)}); "
+            raise UserError(f"{p}: training settings differ from {paths[0]} ({settings_differences(part.settings, first)}); "
                             "only chunks of one experiment and width can be merged")
         if not np.array_equal(part.curve_step, parts[0].curve_step):
             raise UserError(f"{p}: curve_step differs from {paths[0]}")

@@ -72,6 +72,7 @@ def load_many(paths) -> dict[int, WidthLosses]:
     (comparing widths trained with different steps or data would mislead); two files of the
     same width are an error."""
     from .errors import UserError
+    from .h5io import settings_differences
 
     out: dict[int, WidthLosses] = {}
     first = None
@@ -82,7 +83,7 @@ def load_many(paths) -> dict[int, WidthLosses]:
         if first is None:
             first = (wl, path)
         else:
-            differ = wl.settings.differences(first[0].settings, ignore=("width",))
+            differ = settings_differences(wl.settings, first[0].settings, ignore=("width",))
             if differ:
                 raise UserError(f"{path}: trained with other settings than {first[1]} ({differ}); "
                                 "the files of one analysis must come from one experiment")

@@ -64,11 +64,6 @@ class TrainSettings:
         _require(self.init_seed >= 0, "init_seed", "an integer >= 0", self.init_seed)
         self.data_spec().validate()
 
-    def differences(self, other: "TrainSettings", ignore=()) -> str:
-        """'steps 300 vs 200, n_train 50 vs 1000' for the settings that differ (empty if none)."""
-        a, b = self.as_attrs(), other.as_attrs()
-        return ", ".join(f"{k} {a[k]!r} vs {b[k]!r}" for k in a if k not in ignore and a[k] != b[k])
-
     def as_attrs(self) -> dict:
         """Flat dict of plain values, for HDF5 attributes and provenance."""
         out = {}
