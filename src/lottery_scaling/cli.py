@@ -21,8 +21,9 @@ class _Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # argparse takes '-1e-05' for an option; accept negative numbers in any float notation
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+        # argparse takes '-1e-05' (and a seed range '-3:5') for an option; accept negative numbers in
+        # any float notation, and ranges, as values so that their own checks name the problem
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(:-?\d+)?$")
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}\n")

@@ -121,7 +121,7 @@ def scaling(curves, style: FigureStyle, task: str):
         color = style.color(c["activation"], i)
         w, med = m["width"].to_numpy(float), m["median_loss"].to_numpy(float)
         yerr = np.vstack([med - m["median_ci_low"].to_numpy(float), m["median_ci_high"].to_numpy(float) - med])
-        label = f"{_nice(c['activation'])} ({c['name']})" if len(curves) > 1 else _nice(c["activation"])
+        label = f"{_nice(c['activation'])} ({c['name']})"
         ax.errorbar(w, med, yerr=np.clip(yerr, 0, None), fmt="o-", color=color, ms=4, lw=1.2, capsize=2, label=label)
         all_w += list(w)
         if anchor is None or (w[-1], -med[-1]) > (anchor[0], -anchor[1]):
@@ -175,7 +175,7 @@ def local_slopes(curves, style: FigureStyle, task: str):
         mid = np.sqrt(lo_w * hi_w)  # geometric midpoint of each pair of widths
         y = sl["local_slope"].to_numpy(float)
         yerr = np.vstack([y - sl["slope_ci_low"].to_numpy(float), sl["slope_ci_high"].to_numpy(float) - y])
-        label = f"{_nice(c['activation'])} ({c['name']})" if len(curves) > 1 else _nice(c["activation"])
+        label = f"{_nice(c['activation'])} ({c['name']})"
         ax.errorbar(mid, y, yerr=np.clip(np.nan_to_num(yerr), 0, None), fmt="o-", color=color, ms=4, lw=1.2, capsize=2, label=label)
         widths |= set(lo_w) | set(hi_w)
     for j, s in enumerate(style.reference_slopes):

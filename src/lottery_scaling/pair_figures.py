@@ -14,6 +14,10 @@ from .pairing import Pairing
 from .tickets import error_correlation, fit_tickets, independent_tickets, ticket_functions
 
 
+def _prefix(subject: str) -> str:
+    return f"{subject}: " if subject else ""
+
+
 def _plt():
     import matplotlib
 
@@ -94,7 +98,7 @@ def fig_neurons(w, b, pairing: Pairing, title: str, png, pdf, dpi=150) -> None:
     save(fig, png, pdf, dpi)
 
 
-def fig_tickets(rows, png, pdf, dpi=150) -> None:
+def fig_tickets(rows, png, pdf, dpi=150, subject: str = "") -> None:
     """Paper Fig 12: one row per width: (w, b) with pairs; R^2 per ticket; error correlation; error functions.
 
     rows: list of dicts with keys width, seed, test_loss, w, b, v, pairing, x, y, act.
@@ -142,11 +146,13 @@ def fig_tickets(rows, png, pdf, dpi=150) -> None:
         of = f"{drawn.size} of {show.size}" if drawn.size < show.size else f"{show.size}"
         ax[3].set_title(f"error functions of {of} tickets with R$^2$ ≥ 0.5" if good.any()
                         else f"error functions of {of} tickets (none with R$^2$ ≥ 0.5)", fontsize=9)
+    if subject:
+        fig.suptitle(f"{subject}: lottery tickets (mirror pairs) of the median-loss network per width", fontsize=11)
     fig.tight_layout()
     save(fig, png, pdf, dpi)
 
 
-def fig_pca(nets, png, pdf, dpi=150) -> None:
+def fig_pca(nets, png, pdf, dpi=150, subject: str = "") -> None:
     """Paper Fig 9: width-2 networks on the first two principal components, by cluster and by log10 loss."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
@@ -169,7 +175,7 @@ def fig_pca(nets, png, pdf, dpi=150) -> None:
     for a in axes:
         a.set_xlabel("PC 1")
         a.set_ylabel("PC 2")
-    fig.suptitle(f"{len(nets)} width-2 networks: PCA of the canonical 7 parameters (asinh, standardised)", fontsize=10)
+    fig.suptitle(f"{_prefix(subject)}{len(nets)} width-2 networks: PCA of the canonical 7 parameters (asinh, standardised)", fontsize=10)
     fig.tight_layout()
     save(fig, png, pdf, dpi)
 
@@ -182,7 +188,7 @@ def _rep_params(nets, seed):
     return row, w, b, v, float(row["c"])
 
 
-def fig_activations(nets, clusters, x, act, png_x, pdf_x, png_z, pdf_z, dpi=150, max_clusters=8) -> None:
+def fig_activations(nets, clusters, x, act, png_x, pdf_x, png_z, pdf_z, dpi=150, max_clusters=8, subject: str = "") -> None:
     """Paper Figs 10 and 11: post-activations of both neurons of each cluster's representative,
     against the input x (Fig 10) and against the pre-activation z = w x + b (Fig 11)."""
     plt = _plt()
@@ -217,13 +223,17 @@ def fig_activations(nets, clusters, x, act, png_x, pdf_x, png_z, pdf_z, dpi=150,
         ax2.set_ylabel("post-activation")
     for a in list(axx.flat[n:]) + list(axz.flat[n:]):
         a.axis("off")
+    if subject:
+        figx.suptitle(f"{subject}: each width-2 cluster's representative, post-activations against the input", fontsize=10)
+        figz.suptitle(f"{subject}: each width-2 cluster's representative, post-activations against the pre-activation",
+                      fontsize=10)
     figx.tight_layout()
     figz.tight_layout()
     save(figx, png_x, pdf_x, dpi)
     save(figz, png_z, pdf_z, dpi)
 
 
-def fig_lottery_ticket(nets, clusters, x, y_of_x, act, png, pdf, dpi=150) -> None:
+def fig_lottery_ticket(nets, clusters, x, y_of_x, act, png, pdf, dpi=150, subject: str = "") -> None:
     """Paper Fig 2c: the lottery-ticket width-2 network (representative of the lowest-loss cluster)."""
     plt = _plt()
     x = np.asarray(x).reshape(-1)
@@ -248,13 +258,13 @@ def fig_lottery_ticket(nets, clusters, x, y_of_x, act, png, pdf, dpi=150) -> Non
     for a in axes:
         a.set_xlabel("x")
     kind = "symmetric pair" if row["symmetric"] else "not a symmetric pair"
-    fig.suptitle(f"lottery ticket: representative of the lowest-loss width-2 cluster (seed {int(row['seed'])}, {kind}; "
+    fig.suptitle(f"{_prefix(subject)}lottery ticket: representative of the lowest-loss width-2 cluster (seed {int(row['seed'])}, {kind}; "
                  f"cluster has {int(c['size'])} networks, {c['share']:.0%})", fontsize=10)
     fig.tight_layout()
     save(fig, png, pdf, dpi)
 
 
-def fig_distill(distilled, width2, png, pdf, dpi=150) -> None:
+def fig_distill(distilled, width2, png, pdf, dpi=150, subject: str = "") -> None:
     """Paper Fig 13: histogram of log10 test MSE of distilled width-2 networks vs trained width-2 networks."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -270,7 +280,7 @@ def fig_distill(distilled, width2, png, pdf, dpi=150) -> None:
     if d.size:
         best = distilled.sort_values("test_loss").iloc[0]
         ax.axvline(np.log10(max(best["test_loss"], 1e-300)), color="tab:blue", ls="--", lw=0.8)
-        ax.set_title(f"best distilled: test MSE {best['test_loss']:.2g} (seed {int(best['seed'])})", fontsize=9)
+        ax.set_title(f"{_prefix(subject)}best distilled: test MSE {best['test_loss']:.2g} (seed {int(best['seed'])})", fontsize=9)
     ax.set_xlabel("log10 test MSE")
     ax.set_ylabel("networks")
     ax.legend(fontsize=8)

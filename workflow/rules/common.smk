@@ -54,7 +54,7 @@ CORE_HASH = core_hash()
 
 # Every rule file appends its final targets here; `rule all` asks for all of them.
 FINAL_OUTPUTS = []
-# CSV files of claim rows (columns: see README "Claims table"); the claims rule concatenates them.
+# CSV files of claim rows (columns: lottery_scaling.claims.COLUMNS); the claims_table rule concatenates them.
 CLAIM_PARTS = []
 # Every claim id the table must list (a claim no configured experiment can judge gets a
 # "not tested" row instead of silently missing).

@@ -224,7 +224,7 @@ rule fig_pairs_neurons:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling pair-figure neurons --h5 {input.h5} --tickets {input.tickets} "
+        "lottery-scaling pair-figure neurons --subject {wildcards.experiment} --h5 {input.h5} --tickets {input.tickets} "
         "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
 
 
@@ -241,7 +241,7 @@ rule fig_pairs_tickets:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling pair-figure tickets --h5 {input.h5} --tickets {input.tickets} "
+        "lottery-scaling pair-figure tickets --subject {wildcards.experiment} --h5 {input.h5} --tickets {input.tickets} "
         "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
 
 
@@ -268,7 +268,7 @@ rule fig_pairs_width2:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling pair-figure width2 --h5 {input.h5} --networks {input.networks} --clusters {input.clusters} "
+        "lottery-scaling pair-figure width2 --subject {wildcards.experiment} --h5 {input.h5} --networks {input.networks} --clusters {input.clusters} "
         "--png {output.png} --pdf {output.pdf} --act-x {output.act_x} {output.act_x_pdf} "
         "--act-z {output.act_z} {output.act_z_pdf} --ticket {output.ticket} {output.ticket_pdf} "
         "--dpi {params.dpi} > {log} 2>&1"
@@ -294,7 +294,7 @@ rule fig_pairs_distill:
         dpi=_FIG_DPI,
         width2=lambda wc, input: f"--width2 {input.width2}" if "width2" in input.keys() else "",
     shell:
-        "lottery-scaling pair-figure distill --distilled {input.distilled} {params.width2} "
+        "lottery-scaling pair-figure distill --subject {wildcards.experiment} --distilled {input.distilled} {params.width2} "
         "--png {output.png} --pdf {output.pdf} --dpi {params.dpi} > {log} 2>&1"
 
 

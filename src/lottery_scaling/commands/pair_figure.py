@@ -24,6 +24,8 @@ def configure(p) -> None:
     p.add_argument("--act-x", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 10 outputs")
     p.add_argument("--act-z", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 11 outputs")
     p.add_argument("--ticket", nargs=2, metavar=("PNG", "PDF"), help="width2: Fig 2c outputs")
+    p.add_argument("--subject", default=None,
+                   help="what the figure shows, put in its title (default: TASK / ACTIVATION of --h5; the pipeline passes the experiment)")
     p.add_argument("--dpi", type=int_at_least(20), default=150, help="PNG resolution (default %(default)s)")
 
 
@@ -57,25 +59,28 @@ def run(args) -> int:
             pairing = pf.pairing_from_tickets(tickets, int(res.seed[i]), w.size)
             rows.append(dict(width=res.settings.width, seed=int(res.seed[i]), test_loss=float(res.test_loss[i]), w=w, b=b,
                              v=v, pairing=pairing, x=x, y=y, act=res.settings.activation, task=res.settings.task))
+        subject = args.subject or f"{rows[0]['task']} / {rows[0]['act']}"
         if args.kind == "neurons":
             r = rows[-1]
-            title = (f"{r['task']} / {r['act']}, N = {r['width']}: first-layer (w, b) of the median-loss network (seed {r['seed']}), "
+            title = (f"{subject}, N = {r['width']}: first-layer (w, b) of the median-loss network (seed {r['seed']}), "
                      f"{r['pairing'].n_pairs} mirror pairs")
             pf.fig_neurons(r["w"], r["b"], r["pairing"], title, args.png, args.pdf, args.dpi)
         else:
-            pf.fig_tickets(rows, args.png, args.pdf, args.dpi)
+            pf.fig_tickets(rows, args.png, args.pdf, args.dpi, subject=subject)
     elif args.kind == "width2":
         _need(args, "h5", "networks", "clusters", "act_x", "act_z", "ticket")
         res, _, x, _, _, _ = load_d1(args.h5[0])
         nets = read_csv(args.networks, ["seed", "test_loss", "cluster", "pc1", "pc2", "symmetric", "w1", "w2", "b1", "b2", "v1", "v2", "c"])
         clusters = read_csv(args.clusters, ["cluster", "size", "share", "symmetric", "representative_seed"])
         act, task = res.settings.activation, res.settings.task
-        pf.fig_pca(nets, args.png, args.pdf, args.dpi)
-        pf.fig_activations(nets, clusters, x, act, *args.act_x, *args.act_z, dpi=args.dpi)
-        pf.fig_lottery_ticket(nets, clusters, x, lambda xx: target(task, xx.reshape(-1, 1)), act, *args.ticket, dpi=args.dpi)
+        subject = args.subject or f"{task} / {act}"
+        pf.fig_pca(nets, args.png, args.pdf, args.dpi, subject=subject)
+        pf.fig_activations(nets, clusters, x, act, *args.act_x, *args.act_z, dpi=args.dpi, subject=subject)
+        pf.fig_lottery_ticket(nets, clusters, x, lambda xx: target(task, xx.reshape(-1, 1)), act, *args.ticket, dpi=args.dpi,
+                              subject=subject)
     else:
         _need(args, "distilled")
         distilled = read_csv(args.distilled, ["seed", "source_width", "test_loss"])
         width2 = read_csv(args.width2, ["test_loss"]) if args.width2 else None
-        pf.fig_distill(distilled, width2, args.png, args.pdf, args.dpi)
+        pf.fig_distill(distilled, width2, args.png, args.pdf, args.dpi, subject=args.subject or "")
     return 0

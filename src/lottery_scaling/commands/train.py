@@ -19,7 +19,9 @@ def configure(p) -> None:
     p.add_argument("--task", required=True, choices=TASKS, help="target function")
     p.add_argument("--activation", required=True, choices=ACTIVATIONS, help="hidden-layer activation")
     p.add_argument("--width", required=True, type=int_at_least(1), help="hidden neurons N")
-    p.add_argument("--seeds", required=True, help="START:STOP (half-open), N, or N,M,...")
+    p.add_argument("--seeds", required=True,
+                   help="which seeds: START:STOP (half-open, e.g. 0:1000), one seed N, or a list N,M,... "
+                        "(note: a single number is that one seed; the config's `seeds: N` means 0:N)")
     p.add_argument("--out", required=True, type=h5_output, help="output HDF5 file (written atomically)")
     p.add_argument("--steps", type=int_at_least(0), default=_DEFAULTS.steps, help="Adam steps (default %(default)s)")
     p.add_argument("--lr", type=positive_float, default=_DEFAULTS.lr, help="initial learning rate (default %(default)s)")
