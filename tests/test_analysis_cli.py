@@ -125,8 +125,12 @@ def test_claims_table_lists_expected_claims_that_no_input_judged(experiment, tmp
     part = tmp_path / "part.csv"
     pd.DataFrame([dict(zip(COLUMNS, ["silu_n_minus_1", "x2_silu", "alpha", 1, 0.9, 1.1, "t", "supported", ""]))]).to_csv(part, index=False)
     out = tmp_path / "claims.csv"
-    assert run("claims-table", part, "--expect", "silu_n_minus_1", "wide_symmetric_neurons", "--out", out) == 0
+    per_width = tmp_path / "per_width.csv"
+    pd.DataFrame([dict(zip(COLUMNS, ["synergy_close_N20", "x2_silu", "r", 1, 0.9, 1.1, "t", "supported", ""]))]).to_csv(per_width, index=False)
+    assert run("claims-table", part, per_width, "--expect", "silu_n_minus_1", "synergy_close", "wide_symmetric_neurons",
+               "--out", out) == 0
     table = pd.read_csv(out).set_index("claim")
+    assert "synergy_close" not in table.index  # judged per width (synergy_close_N20)
     assert table.loc["silu_n_minus_1", "verdict"] == "supported"
     assert table.loc["wide_symmetric_neurons", "verdict"] == "not tested"
     assert "no experiment" in table.loc["wide_symmetric_neurons", "detail"]
