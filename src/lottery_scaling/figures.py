@@ -198,6 +198,15 @@ def _width_ticks(ax, widths) -> None:
     from matplotlib.ticker import NullFormatter
 
     ticks = sorted(set(widths))
+    # over more than two decades neighbouring labels (30, 40, 50) overlap: then label only the
+    # trained widths of the form 1, 2 or 5 x 10^k, and the ends
+    span = np.log10(max(ticks) / min(ticks)) if min(ticks) > 0 else 0
+    if span > 2:
+        def one_two_five(w):
+            mantissa = w / 10.0 ** np.floor(np.log10(w))
+            return any(abs(mantissa - m) < 1e-9 for m in (1, 2, 5))
+
+        ticks = sorted({ticks[0], ticks[-1], *[w for w in ticks if one_two_five(w)]})
     ax.set_xticks(ticks)
     ax.set_xticklabels([f"{w:g}" for w in ticks])
     ax.xaxis.set_minor_formatter(NullFormatter())
