@@ -61,3 +61,28 @@ def test_killed_training_job_is_redone(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     result = h5io.read_result(tmp_path / target)
     assert result.seed.tolist() == list(range(8))
+
+
+def test_ctrl_c_stops_training_at_once_and_writes_nothing(tmp_path):
+    # the numba kernel never returns to Python while it trains; SIGINT must still end the
+    # command promptly (not after every network is trained) and leave no file
+    import signal
+
+    out = tmp_path / "n50.h5"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lottery_scaling", "train", "--task", "x2", "--activation", "silu", "--width", "50",
+         "--seeds", "0:4", "--steps", "1000000", "--threads", "1", "--out", str(out)],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for line in proc.stderr:  # the kernel is running once the first progress line appears
+            if "networks (0%)" in line:
+                break
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 130
+        assert time.monotonic() - start < 10
+        assert "interrupted: nothing written" in proc.stderr.read()
+        assert not out.exists() and not list(tmp_path.iterdir())
+    finally:
+        proc.kill()

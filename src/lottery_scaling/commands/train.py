@@ -59,7 +59,7 @@ def run(args) -> int:
     label = args.label or f"{args.task}/{args.activation}/N={args.width}"
     log = _ProgressLog(label)
     log.start(seeds.size, settings)
-    result = trainer.train(settings, seeds, threads=args.threads, progress=log)
+    result = _interruptible(lambda: trainer.train(settings, seeds, threads=args.threads, progress=log), label)
     h5io.write_result(args.out, result)
     n_div = int(result.diverged.sum())
     print(
@@ -68,6 +68,37 @@ def run(args) -> int:
         file=sys.stderr, flush=True,
     )
     return 0
+
+
+def _interruptible(work, label):
+    """Run `work` in a worker thread so that Ctrl-C (SIGINT) stops the command at once.
+
+    The numba kernel holds the calling thread for the whole training without running Python,
+    so a SIGINT would otherwise wait until every network is trained (an hour for wide
+    networks). Nothing has been written yet (the output is written after training,
+    atomically), so the process can end right away.
+    """
+    import threading
+
+    box = {}
+
+    def target():
+        try:
+            box["result"] = work()
+        except BaseException as exc:  # re-raised in the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="train", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        print(f"[{label}] interrupted: nothing written", file=sys.stderr, flush=True)
+        os._exit(130)  # the daemon worker is inside the numba kernel and cannot be joined
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
 def _check_writable(out: str) -> None:
