@@ -55,7 +55,6 @@ def run(args) -> int:
         init_seed=args.init_seed, dtype=args.dtype, curve_points=args.curve_points,
     ).resolved()
     seeds = trainer.parse_seeds(args.seeds)
-    _check_writable(args.out)
     label = args.label or f"{args.task}/{args.activation}/N={args.width}"
     log = _ProgressLog(label)
     log.start(seeds.size, settings)
@@ -99,21 +98,6 @@ def _interruptible(work, label):
     if "error" in box:
         raise box["error"]
     return box["result"]
-
-
-def _check_writable(out: str) -> None:
-    """Fail before hours of training, not after, if the output cannot be written."""
-    from pathlib import Path
-
-    from ..errors import UserError
-
-    folder = Path(out).parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"--out {out}: cannot create folder {folder}: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK):
-        raise UserError(f"--out {out}: folder {folder} is not writable")
 
 
 def _median(values):
