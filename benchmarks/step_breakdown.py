@@ -34,7 +34,7 @@ from lottery_scaling.trainer import _mirrored_order
 @njit(error_model="numpy")
 def _loop_forward(R, act, w, b, v, c, x, f, keep, half, x_max):
     for _ in range(R):
-        K._forward_1d(act, w, b, v, c, x, f, keep, half, x_max)
+        K._forward_1d(act, w, b, v, c, x, f, keep, half, x_max, True)
 
 
 @njit(error_model="numpy")
@@ -47,9 +47,9 @@ def _loop_loss(R, f, y, g):
 
 
 @njit(error_model="numpy")
-def _loop_backward(R, act, w, b, v, x, g, gc, keep, grad):
+def _loop_backward(R, act, w, b, v, x, g, gc, keep, half, x_max, grad):
     for _ in range(R):
-        K._backward_1d(act, w, b, v, x, g, gc, keep, grad)
+        K._backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, True, grad)
 
 
 @njit(error_model="numpy")
@@ -164,7 +164,7 @@ def breakdown(width: int, n_train: int, repeats: int) -> dict[str, float]:
     parts = {
         "forward": lambda: _loop_forward(R, K.SILU, w, b, v, 0.1, x, f, keep, half, x_max),
         "loss": lambda: _loop_loss(R, f, y, g),
-        "backward": lambda: _loop_backward(R, K.SILU, w, b, v, x, g, 0.1, keep, grad),
+        "backward": lambda: _loop_backward(R, K.SILU, w, b, v, x, g, 0.1, keep, half, x_max, grad),
         "adam": lambda: _loop_adam(R, theta.copy(), grad, m1, m2),
     }
     for run in parts.values():  # compile and warm up

@@ -29,16 +29,20 @@ def test_train_writes_a_complete_file_and_logs_progress(tmp_path):
     assert np.all(np.isfinite(result.test_loss))
 
 
-def test_progress_before_the_first_network_finishes_has_no_estimate():
-    # a wide network can take minutes: the first progress line comes with 0 networks done
+def test_progress_counts_steps_so_wide_networks_show_it():
+    # a wide network can take many minutes: the estimate comes from the steps done
     log = _ProgressLog("x2/N=10000", every_seconds=0.0)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        log(0, 3, 12.5)
-        log(1, 3, 30.0)
+        log(0, 3, 0.5, 0.0)
+        log(0, 3, 12.5, 0.2)
+        log(1, 3, 30.0, 0.6)
+        log(3, 3, 50.0, 1.0)
     lines = err.getvalue().splitlines()
-    assert lines[0] == "[x2/N=10000] 0/3 networks (0%), 12.5 s elapsed"
-    assert lines[1] == "[x2/N=10000] 1/3 networks (33%), 30.0 s elapsed, ~60 s left"
+    assert lines[0] == "[x2/N=10000] 0/3 networks, 0% of steps, 0.5 s elapsed"
+    assert lines[1] == "[x2/N=10000] 0/3 networks, 20% of steps, 12.5 s elapsed, ~50 s left"
+    assert lines[2] == "[x2/N=10000] 1/3 networks, 60% of steps, 30.0 s elapsed, ~20 s left"
+    assert lines[3] == "[x2/N=10000] 3/3 networks, 100% of steps, 50.0 s elapsed"
 
 
 BAD = [

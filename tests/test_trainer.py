@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import _kernels, init, model, tasks
+from lottery_scaling import _kernels, init, model, tasks, trainer
 from lottery_scaling.errors import UserError
 from lottery_scaling.trainer import TrainSettings, curve_steps, parse_seeds, train
 
@@ -49,10 +49,44 @@ def test_kernel_gradient_matches_reference_and_finite_differences(act, d):
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
     if d == 1:  # the fused one-input kernels give the same numbers
         f1 = np.empty(M); keep1 = np.empty((N, M)); grad1 = np.empty_like(grad)
-        _kernels._forward_1d(code, w, b, v, c, xT[0], f1, keep1, 0, 2.0)
-        _kernels._backward_1d(code, w, b, v, xT[0], g, gc_sum, keep1, grad1)
+        _kernels._forward_1d(code, w, b, v, c, xT[0], f1, keep1, 0, 2.0, True)
+        _kernels._backward_1d(code, w, b, v, xT[0], g, gc_sum, keep1, 0, 2.0, True, grad1)
         np.testing.assert_allclose(f1, f, rtol=1e-14, atol=1e-15)
         np.testing.assert_allclose(grad1, grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("M", [40, 41])
+def test_wide_path_recomputes_the_stored_activations(M):
+    # store=False (wide networks): the forward pass keeps nothing and the backward pass
+    # recomputes the SiLU sigmoids; same output and gradient as keeping them. One neuron
+    # is too steep for the paired form, so both sigmoid forms are exercised.
+    rng = np.random.default_rng(100 + M)
+    N = 6
+    w, b, v, c = _random_net(rng, N, 1)
+    w[2, 0], b[2] = -400.0, 30.0
+    half = M // 2
+    left = np.sort(rng.uniform(-2, -0.05, half))
+    x = np.concatenate([left, -left, [0.0] * (M - 2 * half)])
+    y = x**2
+    for pairs in (half, 0):
+        results = []
+        for store in (True, False):
+            f = np.empty(M); g = np.empty(M); grad = np.empty(3 * N + 1)
+            keep = np.full((N if store else 1, M), np.nan)
+            _kernels._forward_1d(_kernels.SILU, w, b, v, c, x, f, keep, pairs, 2.0, store)
+            loss, gc = _kernels._loss_and_output_grad(f, y, g)
+            _kernels._backward_1d(_kernels.SILU, w, b, v, x, g, gc, keep, pairs, 2.0, store, grad)
+            results.append((f, loss, grad))
+            if not store:
+                assert np.isnan(keep).all()  # nothing written: one row of scratch is enough
+        (f0, loss0, grad0), (f1, loss1, grad1) = results
+        # equal up to rounding: the two loops vectorise (and contract) differently
+        np.testing.assert_allclose(f1, f0, rtol=1e-14, atol=1e-15)
+        np.testing.assert_allclose(loss1, loss0, rtol=1e-14)
+        np.testing.assert_allclose(grad1, grad0, rtol=1e-13, atol=1e-16)
+        with np.errstate(over="ignore"):  # the reference's exp overflows for the steep neuron
+            gw, gb, gv, gc_ref, _ = gradients(w, b, v, c, x[:, None], y, "silu")
+        np.testing.assert_allclose(grad1, _flat(gw, gb, gv, gc_ref), rtol=1e-11, atol=1e-13)
 
 
 @pytest.mark.parametrize("M", [40, 41])
@@ -70,7 +104,7 @@ def test_mirrored_pairs_silu_forward_matches_generic(M):
     f0 = np.empty(M); keep0 = np.empty((N, M)); z = np.empty(M)
     f1 = np.empty(M); keep1 = np.empty((N, M))
     _kernels._forward(_kernels.SILU, w, b, v, c, xT, f0, z, keep0)
-    _kernels._forward_1d(_kernels.SILU, w, b, v, c, x, f1, keep1, half, 2.0)
+    _kernels._forward_1d(_kernels.SILU, w, b, v, c, x, f1, keep1, half, 2.0, True)
     np.testing.assert_allclose(keep1, keep0, rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(f1, f0, rtol=1e-13, atol=1e-14)
 
@@ -99,6 +133,70 @@ def test_training_matches_numpy_adam_reference(act):
         expected = np.append(losses, final)[result.curve_step]
         np.testing.assert_allclose(result.loss_curve[k], expected, rtol=1e-9)
         np.testing.assert_allclose(result.train_loss[k], final, rtol=1e-9)
+
+
+@pytest.mark.parametrize("M", [40, 41])
+def test_fused_wide_step_matches_reference_gradient(M):
+    # the wide-network step (forward, loss and backward fused per sample pair, vectorised
+    # over neurons) against the numpy reference, on a mirrored grid with and without a
+    # middle point
+    rng = np.random.default_rng(200 + M)
+    N = 33
+    w, b, v, c = _random_net(rng, N, 1)
+    half = M // 2
+    left = np.sort(rng.uniform(-2, -0.05, half))
+    x = np.concatenate([left, -left, [0.0] * (M - 2 * half)])
+    y = np.cos(3 * x)
+    grad = np.full(3 * N + 1, np.nan)
+    e, keep_left, keep_right = np.empty(N), np.empty(N), np.empty(N)
+    assert _kernels._all_pairable(w[:, 0], b, 2.0)
+    loss, gc = _kernels._step_wide_silu(w[:, 0].copy(), b, v, c, x, y, half, grad, e, keep_left, keep_right)
+    gw, gb, gv, gc_ref, ref_loss = gradients(w, b, v, c, x[:, None], y, "silu")
+    np.testing.assert_allclose(loss, ref_loss, rtol=1e-13)
+    np.testing.assert_allclose(gc, gc_ref, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(grad[: 3 * N], _flat(gw, gb, gv, gc_ref)[:-1], rtol=1e-11, atol=1e-14)
+    assert np.isnan(grad[3 * N])  # dLoss/dc is returned, not written
+    w[5, 0] = 350.0  # |w| x_max + |b| >= 600: this neuron needs the unpaired form
+    assert not _kernels._all_pairable(w[:, 0], b, 2.0)
+
+
+@pytest.mark.parametrize("act", ["silu", "tanh"])
+def test_wide_network_path_matches_numpy_adam_reference(act, monkeypatch):
+    # networks whose activations exceed STORE_LIMIT_BYTES recompute them (SiLU; other
+    # activations keep storing): force that path on a small problem
+    monkeypatch.setattr(trainer, "STORE_LIMIT_BYTES", 0)
+    assert not trainer.keeps_activations(4, 64, np.float64)
+    settings = TrainSettings("x2", act, width=4, steps=300, lr_decay_every=100, n_train=64, n_test=33)
+    seeds = np.array([5])
+    result = train(settings, seeds)
+    _same_as_reference(settings, seeds, result)
+    if act == "silu":  # an asymmetric grid has no mirrored pairs: the recomputing passes
+        settings = TrainSettings("x2", act, width=4, steps=300, lr_decay_every=100, n_train=64, n_test=33,
+                                 x_range=(-1.0, 2.0))
+        _same_as_reference(settings, seeds, train(settings, seeds))
+
+
+def _same_as_reference(settings, seeds, result):
+    act = settings.activation
+    x, y, _, _ = tasks.make_dataset(settings.data_spec())
+    w0, b0, v0, c0 = init.initial_parameters(1, 4, seeds)
+    (w, b, v, c), losses = adam_train(w0[0], b0[0], v0[0], c0[0], x, y, act, steps=300, lr_decay_every=100)
+    np.testing.assert_allclose(result.w[0], w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.v[0], v, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.loss_curve[0], np.append(losses, model.mse(w, b, v, c, x, y, act))[result.curve_step], rtol=1e-9)
+
+
+def test_progress_reports_steps_within_networks():
+    settings = TrainSettings("x2", "silu", width=400, steps=3000, n_train=200, n_test=21)
+    calls = []
+    train(settings, np.arange(2), threads=1, progress=lambda *a: calls.append(a), progress_interval=0.02)
+    done, total, seconds, fraction = calls[-1]
+    assert (done, total, fraction) == (2, 2, 1.0)
+    partial = [fr for d_, _, _, fr in calls[:-1] if 0 < fr < 1]
+    assert partial, f"no report within the training: {calls}"  # about 1 s of training
+    assert partial == sorted(partial)
+    # before the first network finishes the fraction already moves
+    assert any(d_ == 0 and fr > 0 for d_, _, _, fr in calls)
 
 
 def test_multidimensional_task_matches_reference():

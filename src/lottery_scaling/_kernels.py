@@ -66,6 +66,18 @@ def _exp(x):
     return p * _int64_bits_as_float64((np.int64(k) + 1023) << 52)
 
 
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _pair_sigmoids(e, u, one):
+    """sigmoid(w x + b) and sigmoid(-w x + b) from u = exp(-w x) and e = exp(-b)."""
+    return one / (one + e * u), u / (u + e)
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+def _pairs_usable(wi, bi, x_max):
+    """The paired form needs e * u finite: |w x| + |b| well inside exp's range."""
+    return abs(wi) * x_max + abs(bi) < 600.0
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _preactivation(w, b, i, xT, z):
     """z[m] = w[i] . x[m] + b[i]."""
@@ -195,13 +207,15 @@ def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max):
+def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
     """_forward for d = 1 with the pre-activation fused into each loop (x is xT[0]).
 
     half > 0: the samples come in mirrored pairs, x[half + m] == -x[m] for m < half (the
     trainer orders a symmetric grid so). Then SiLU needs one exp per pair: with
     u = exp(-w x) and e = exp(-b), sigmoid(w x + b) = 1 / (1 + e u) and
     sigmoid(-w x + b) = u / (u + e). x_max = max |x|.
+    store: keep the SiLU sigmoids in keep[i] for the backward pass; when False (wide
+    networks) the backward pass recomputes them and keep is not touched.
     """
     N = w.shape[0]
     M = x.shape[0]
@@ -212,30 +226,36 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max):
         wi = w[i, 0]
         bi = b[i]
         vi = v[i]
-        ki = keep[i]
+        ki = keep[i] if store else keep[0]
         first = i == 0  # the first neuron starts f at c: saves a pass over the samples
-        # the paired form needs e * u finite: |w x| + |b| well inside exp's range
-        if act == SILU and half > 0 and abs(wi) * x_max + abs(bi) < 600.0:
+        if act == SILU and half > 0 and _pairs_usable(wi, bi, x_max):
             e = _exp(-bi)
-            for m in range(half):
-                xm = x[m]
-                u = _exp(-(wi * xm))
-                s_left = one / (one + e * u)
-                s_right = u / (u + e)
-                ki[m] = s_left
-                ki[half + m] = s_right
-                f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
-                f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
+            if store:
+                for m in range(half):
+                    xm = x[m]
+                    s_left, s_right = _pair_sigmoids(e, _exp(-(wi * xm)), one)
+                    ki[m] = s_left
+                    ki[half + m] = s_right
+                    f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
+                    f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
+            else:
+                for m in range(half):
+                    xm = x[m]
+                    s_left, s_right = _pair_sigmoids(e, _exp(-(wi * xm)), one)
+                    f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
+                    f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
             for m in range(2 * half, M):  # the unpaired middle point of an odd grid
                 zm = wi * x[m] + bi
                 s = one / (one + _exp(-zm))
-                ki[m] = s
+                if store:
+                    ki[m] = s
                 f[m] = (c if first else f[m]) + vi * (zm * s)
         elif act == SILU:
             for m in range(M):
                 zm = wi * x[m] + bi
                 s = one / (one + _exp(-zm))
-                ki[m] = s
+                if store:
+                    ki[m] = s
                 f[m] = (c if first else f[m]) + vi * (zm * s)
         elif act == RELU:
             for m in range(M):
@@ -252,8 +272,13 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
-def _backward_1d(act, w, b, v, x, g, gc, keep, grad):
-    """_backward for d = 1 with pre-activation and weight gradient fused into one loop."""
+def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
+    """_backward for d = 1 with pre-activation and weight gradient fused into one loop.
+
+    store = False: recompute the SiLU sigmoids as _forward_1d does (same expressions; equal
+    up to rounding) instead of reading them from keep. For wide networks keep is N x M
+    (80 MB at N = 10000, M = 1000): streaming it through memory every step costs more
+    than its exps."""
     N = w.shape[0]
     M = x.shape[0]
     one = g.dtype.type(1.0)
@@ -263,11 +288,36 @@ def _backward_1d(act, w, b, v, x, g, gc, keep, grad):
     for i in range(N):
         wi = w[i, 0]
         bi = b[i]
-        ki = keep[i]
+        ki = keep[i] if store else keep[0]
         gv = zero
         gb = zero
         gw = zero
-        if act == SILU:
+        if act == SILU and not store:
+            paired = half if _pairs_usable(wi, bi, x_max) else 0
+            e = _exp(-bi)
+            for m in range(paired):
+                x_left = x[m]
+                x_right = x[half + m]
+                s_left, s_right = _pair_sigmoids(e, _exp(-(wi * x_left)), one)
+                z_left = wi * x_left + bi
+                z_right = wi * x_right + bi
+                g_left = g[m]
+                g_right = g[half + m]
+                gv += g_left * (z_left * s_left) + g_right * (z_right * s_right)
+                dz_left = g_left * (s_left * (one + z_left * (one - s_left)))
+                dz_right = g_right * (s_right * (one + z_right * (one - s_right)))
+                gb += dz_left + dz_right
+                gw += dz_left * x_left + dz_right * x_right
+            for m in range(2 * paired, M):  # no pairs, or the middle point of an odd grid
+                xm = x[m]
+                zm = wi * xm + bi
+                s = one / (one + _exp(-zm))
+                gm = g[m]
+                gv += gm * (zm * s)
+                dz = gm * (s * (one + zm * (one - s)))
+                gb += dz
+                gw += dz * xm
+        elif act == SILU:
             for m in range(M):
                 xm = x[m]
                 zm = wi * xm + bi
@@ -312,6 +362,91 @@ def _backward_1d(act, w, b, v, x, g, gc, keep, grad):
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _all_pairable(w1, b1, x_max):
+    """Whether every neuron can use the paired sigmoid form (see _forward_1d)."""
+    steepest = 0.0
+    for i in range(w1.shape[0]):
+        steepest = max(steepest, abs(w1[i]) * x_max + abs(b1[i]))
+    return steepest < 600.0
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
+    """Loss and gradient of a wide SiLU network (d = 1, samples in mirrored pairs, every
+    neuron pairable): forward, loss and backward fused per sample pair, vectorised over
+    neurons. Only two rows of sigmoids are live at a time (keep_left, keep_right: N each),
+    so nothing N x M goes through memory. Returns (loss, dLoss/dc); grad[:3N] is filled.
+    """
+    N = w1.shape[0]
+    M = x.shape[0]
+    one = grad.dtype.type(1.0)
+    zero = grad.dtype.type(0.0)
+    scale = grad.dtype.type(2.0 / M)
+    gw = grad[:N]
+    gb = grad[N : 2 * N]
+    gv = grad[2 * N : 3 * N]
+    for i in range(N):
+        e[i] = _exp(-b1[i])
+        gw[i] = zero
+        gb[i] = zero
+        gv[i] = zero
+    total = 0.0  # float64 even for float32 networks
+    gc = zero
+    for p in range(half):
+        x_left = x[p]
+        x_right = x[half + p]
+        f_left = c
+        f_right = c
+        for i in range(N):
+            wi = w1[i]
+            s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
+            keep_left[i] = s_left
+            keep_right[i] = s_right
+            f_left += v1[i] * ((wi * x_left + b1[i]) * s_left)
+            f_right += v1[i] * ((wi * x_right + b1[i]) * s_right)
+        r_left = f_left - y[p]
+        r_right = f_right - y[half + p]
+        total += r_left * r_left + r_right * r_right
+        g_left = scale * r_left
+        g_right = scale * r_right
+        gc += g_left + g_right
+        for i in range(N):
+            wi = w1[i]
+            z_left = wi * x_left + b1[i]
+            z_right = wi * x_right + b1[i]
+            s_left = keep_left[i]
+            s_right = keep_right[i]
+            gv[i] += g_left * (z_left * s_left) + g_right * (z_right * s_right)
+            dz_left = g_left * (s_left * (one + z_left * (one - s_left)))
+            dz_right = g_right * (s_right * (one + z_right * (one - s_right)))
+            gb[i] += dz_left + dz_right
+            gw[i] += dz_left * x_left + dz_right * x_right
+    for m in range(2 * half, M):  # the unpaired middle point of an odd grid
+        xm = x[m]
+        fm = c
+        for i in range(N):
+            zi = w1[i] * xm + b1[i]
+            si = one / (one + _exp(-zi))
+            keep_left[i] = si
+            fm += v1[i] * (zi * si)
+        rm = fm - y[m]
+        total += rm * rm
+        gm = scale * rm
+        gc += gm
+        for i in range(N):
+            zi = w1[i] * xm + b1[i]
+            si = keep_left[i]
+            gv[i] += gm * (zi * si)
+            dz = gm * (si * (one + zi * (one - si)))
+            gb[i] += dz
+            gw[i] += dz * xm
+    for i in range(N):
+        gw[i] *= v1[i]
+        gb[i] *= v1[i]
+    return total / M, gc
+
+
+@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
     """One torch.optim.Adam step (no weight decay, no amsgrad), step counted from 1.
 
@@ -334,10 +469,15 @@ def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
 
 
 @njit(cache=True, error_model="numpy")
-def _train_one(act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve):
+def _train_one(
+    act, theta, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve,
+    step_counter,
+):
     """Train one network in place. Returns True if it diverged (non-finite loss).
 
-    half: see _forward_1d (0 when the samples are not ordered in mirrored pairs)."""
+    half, store: see _forward_1d (store only matters for SiLU with d = 1; other cases
+    always keep what their backward pass needs). step_counter[0] is set to the number of
+    steps done, so another thread can report progress within a network."""
     M = xT.shape[1]
     x_max = 0.0
     for m in range(M):
@@ -351,32 +491,54 @@ def _train_one(act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_eve
     f = np.empty(M, dtype=theta.dtype)
     g = np.empty(M, dtype=theta.dtype)
     z = np.empty(M, dtype=theta.dtype)
-    keep = np.empty((N, M), dtype=theta.dtype)
+    store = store or d != 1 or act != SILU
+    keep = np.empty((N if store else 1, M), dtype=theta.dtype)
+    # wide SiLU networks: the fused pair step when every neuron allows it, else the
+    # sample-vectorised passes with recomputed sigmoids
+    wide = not store and half > 0
+    w1 = theta[:N]
+    b1 = theta[N : 2 * N]
+    v1 = theta[2 * N : 3 * N]
+    e = np.empty(N if wide else 1, dtype=theta.dtype)
+    keep_left = np.empty(N if wide else 1, dtype=theta.dtype)
+    keep_right = np.empty(N if wide else 1, dtype=theta.dtype)
     K = curve_steps.shape[0]
     ci = 0
     lr = lr0
     for t in range(steps):
+        step_counter[0] = t
         if t > 0 and t % lr_decay_every == 0:
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
-        if d == 1:
-            _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max)
+        fused = wide and _all_pairable(w1, b1, x_max)
+        if fused:
+            loss, gc = _step_wide_silu(w1, b1, v1, theta[-1], xT[0], y, half, grad, e, keep_left, keep_right)
         else:
-            _forward(act, w, b, v, theta[-1], xT, f, z, keep)
-        loss, gc = _loss_and_output_grad(f, y, g)
+            if d == 1:
+                _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
+            else:
+                _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+            loss, gc = _loss_and_output_grad(f, y, g)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
             ci += 1
         if not np.isfinite(loss):
             for j in range(ci, K):
                 curve[j] = loss
+            step_counter[0] = steps
             return True
-        if d == 1:
-            _backward_1d(act, w, b, v, xT[0], g, gc, keep, grad)
+        if fused:
+            grad[3 * N] = gc
+        elif d == 1:
+            _backward_1d(act, w, b, v, xT[0], g, gc, keep, half, x_max, store, grad)
         else:
             _backward(act, w, b, v, xT, g, gc, z, keep, grad)
         _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
-    _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+    if store:
+        _forward(act, w, b, v, theta[-1], xT, f, z, keep)
+    else:  # keep has one row: _forward would need N
+        _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
     loss, _ = _loss_and_output_grad(f, y, g)
+    step_counter[0] = steps
     for j in range(ci, K):
         curve[j] = loss
     return not np.isfinite(loss)
@@ -384,19 +546,19 @@ def _train_one(act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_eve
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def train_batch(
-    act, theta, N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve, diverged,
-    finished,
+    act, theta, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve,
+    diverged, steps_done,
 ):
     """Train theta[s] (S, P) in place for every s, in parallel over networks.
 
-    finished[s] is set to 1 when network s is done, so another Python thread can report
-    progress while this runs without the GIL.
+    steps_done[s] counts the steps network s has taken (== steps when it is finished), so
+    another Python thread can report progress while this runs without the GIL.
     """
     for s in prange(theta.shape[0]):
         diverged[s] = _train_one(
-            act, theta[s], N, d, xT, y, half, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve[s]
+            act, theta[s], N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
+            curve_steps, curve[s], steps_done[s : s + 1],
         )
-        finished[s] = 1
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")

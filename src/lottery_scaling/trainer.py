@@ -150,12 +150,27 @@ def _mirrored_order(x: np.ndarray):
     return order, half
 
 
+# Above this many bytes of per-network activations (N x M), the SiLU kernel does not keep
+# them between the passes: on a mirrored grid it fuses forward and backward per sample
+# pair, vectorised over neurons (_kernels._step_wide_silu); otherwise it recomputes them.
+# benchmarks/wide_networks.py measures the two against each other: the wide step is 1.9x
+# faster at N = 10000 and slower below N ~ 200, where its loops over neurons are short.
+STORE_LIMIT_BYTES = 2 * 2**20
+
+
+def keeps_activations(width: int, n_samples: int, dtype) -> bool:
+    """Whether the kernels keep the (width x n_samples) activations between the passes."""
+    return width * n_samples * np.dtype(dtype).itemsize <= STORE_LIMIT_BYTES
+
+
 def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None, progress_interval: float = 1.0) -> TrainResult:
     """Train one network per seed with full-batch Adam; parallel over seeds.
 
     threads: numba threads to use (default: numba's current setting).
-    progress: optional callable(done, total, seconds), called every `progress_interval`
-        seconds from a watcher thread while training runs, and once at the end.
+    progress: optional callable(done, total, seconds, fraction): networks finished, networks,
+        seconds elapsed and the fraction of all training steps done; called every
+        `progress_interval` seconds from a watcher thread while training runs, and once at
+        the end.
     """
     import numba
 
@@ -186,25 +201,29 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
 
     # One parallel call over all seeds, handed out one at a time (dynamic scheduling), so a
     # thread slowed by a busy core does not hold the others back. The kernel runs without
-    # the GIL; a watcher thread reports progress from the per-seed `finished` flags.
-    finished = np.zeros(S, dtype=np.uint8)
+    # the GIL; a watcher thread reports progress from the per-seed step counters.
+    steps_done = np.zeros(S, dtype=np.int64)
     act = _kernels.ACTIVATION_CODES[settings.activation]
+    store = keeps_activations(N, xT.shape[1], dtype)
     start = time.perf_counter()
     stop = threading.Event()
     watcher = None
+    total_steps = S * settings.steps
     if progress is not None:
 
         def watch():
             while not stop.wait(progress_interval):
-                progress(int(finished.sum()), S, time.perf_counter() - start)
+                counts = steps_done.copy()
+                progress(int((counts >= settings.steps).sum()), S, time.perf_counter() - start,
+                         float(counts.sum()) / total_steps if total_steps else 1.0)
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
     previous_chunk = numba.set_parallel_chunksize(1)
     try:
         _kernels.train_batch(
-            act, theta, N, d, xT, y, half, settings.steps, settings.lr, settings.lr_decay, settings.lr_decay_every,
-            settings.beta1, settings.beta2, settings.eps, steps_at, curve, diverged, finished,
+            act, theta, N, d, xT, y, half, store, settings.steps, settings.lr, settings.lr_decay,
+            settings.lr_decay_every, settings.beta1, settings.beta2, settings.eps, steps_at, curve, diverged, steps_done,
         )
     finally:
         numba.set_parallel_chunksize(previous_chunk)
@@ -213,7 +232,7 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
             watcher.join()
     seconds = time.perf_counter() - start
     if progress is not None:
-        progress(S, S, seconds)
+        progress(S, S, seconds, 1.0)
 
     w = theta[:, : N * d].reshape(S, N, d).copy()
     b = theta[:, N * d : N * d + N].copy()

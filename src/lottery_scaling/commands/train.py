@@ -126,14 +126,14 @@ class _ProgressLog:
             file=sys.stderr, flush=True,
         )
 
-    def __call__(self, done: int, total: int, seconds: float) -> None:
+    def __call__(self, done: int, total: int, seconds: float, fraction: float) -> None:
         now = time.monotonic()
         if done < total and now - self.last < self.every:
             return
         self.last = now
-        # no estimate before the first network finishes (wide networks take minutes each)
-        left = f", ~{seconds / done * (total - done):.0f} s left" if done else ""
+        # the fraction counts steps, so wide networks (minutes each) show progress too
+        left = f", ~{seconds / fraction * (1 - fraction):.0f} s left" if 0 < fraction < 1 else ""
         print(
-            f"[{self.label}] {done}/{total} networks ({100 * done / total:.0f}%), {seconds:.1f} s elapsed{left}",
+            f"[{self.label}] {done}/{total} networks, {100 * fraction:.0f}% of steps, {seconds:.1f} s elapsed{left}",
             file=sys.stderr, flush=True,
         )

@@ -1,0 +1,68 @@
+"""Wide SiLU networks: keep the activations between the passes, or the fused wide step?
+
+The trainer's SiLU kernel normally keeps each neuron's sigmoids (N x M values) from the
+forward pass for the backward pass, with loops vectorised over samples. For wide networks
+that array no longer fits in cache (76 MiB at N = 10000, M = 1000) and streams through
+memory every step. The wide step (`_kernels._step_wide_silu`) instead fuses forward, loss
+and backward per mirrored sample pair, vectorised over neurons, so only two rows of N
+sigmoids are live. This script times one training step both ways at several widths, with
+1 network on 1 thread and 2 networks on 2 threads (they share the memory bus), and prints
+the ratio; `trainer.STORE_LIMIT_BYTES` (the switch between them) is chosen from it.
+
+Timing: `TrainResult.seconds` (the kernel call) of a long and a short run, differenced,
+so set-up and the final evaluation cancel; medians of interleaved repeats.
+
+    python benchmarks/wide_networks.py                       # about 4 minutes
+    python benchmarks/wide_networks.py --widths 1000 10000 --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import statistics
+
+import numpy as np
+
+from lottery_scaling import trainer
+from lottery_scaling.trainer import TrainSettings, train
+
+MODES = {"keep": 2**62, "wide": 0}  # STORE_LIMIT_BYTES for each mode
+
+
+def step_ms(width: int, networks: int, mode: str, steps: int) -> float:
+    trainer.STORE_LIMIT_BYTES = MODES[mode]
+    settings = TrainSettings("x2", "silu", width=width, lr_decay_every=10**9, n_test=11)
+    seeds = np.arange(networks)
+    short = train(dataclasses.replace(settings, steps=steps), seeds, threads=networks).seconds
+    long = train(dataclasses.replace(settings, steps=3 * steps), seeds, threads=networks).seconds
+    return (long - short) / (2 * steps) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--widths", type=int, nargs="+", default=[50, 200, 1000, 10000])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    default_limit = trainer.STORE_LIMIT_BYTES
+    step_ms(10, 1, "keep", 5)  # compile
+    step_ms(10, 1, "wide", 5)
+    print(f"current STORE_LIMIT_BYTES = {default_limit} ({default_limit / 2**20:.0f} MiB)")
+    print("| N | activations per network | networks = threads | keep ms/step | wide ms/step | keep / wide |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for width in args.widths:
+        steps = max(10, int(4e5 / width))  # about the same work at every width
+        for threads in args.threads:
+            times = {mode: [] for mode in MODES}
+            for _ in range(args.repeats):
+                for mode in MODES:
+                    times[mode].append(step_ms(width, threads, mode, steps))
+            keep, wide = statistics.median(times["keep"]), statistics.median(times["wide"])
+            ratio = statistics.median(k / r for k, r in zip(times["keep"], times["wide"]))
+            print(f"| {width} | {width * 1000 * 8 / 2**20:.1f} MiB | {threads} | {keep:.3f} | {wide:.3f} | {ratio:.2f} |", flush=True)
+    trainer.STORE_LIMIT_BYTES = default_limit
+
+
+if __name__ == "__main__":
+    main()
