@@ -34,10 +34,10 @@ def test_progress_counts_steps_so_wide_networks_show_it():
     log = _ProgressLog("x2/N=10000", every_seconds=0.0)
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        log(0, 3, 0.5, 0.0)
-        log(0, 3, 12.5, 0.2)
-        log(1, 3, 30.0, 0.6)
-        log(3, 3, 50.0, 1.0)
+        log(0, 3, 0.5, 0.0, None)
+        log(0, 3, 12.5, 0.2, 50.0)
+        log(1, 3, 30.0, 0.6, 20.0)
+        log(3, 3, 50.0, 1.0, 0.0)
     lines = err.getvalue().splitlines()
     assert lines[0] == "[x2/N=10000] 0/3 networks, 0% of steps, 0.5 s elapsed"
     assert lines[1] == "[x2/N=10000] 0/3 networks, 20% of steps, 12.5 s elapsed, ~50 s left"

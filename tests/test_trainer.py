@@ -160,6 +160,30 @@ def test_fused_wide_step_matches_reference_gradient(M):
     assert not _kernels._all_pairable(w[:, 0], b, 2.0)
 
 
+def test_wide_networks_take_the_fused_step(monkeypatch):
+    # the trainer's result is bitwise that of stepping _step_wide_silu and Adam by hand
+    monkeypatch.setattr(trainer, "STORE_LIMIT_BYTES", 0)
+    settings = TrainSettings("x2", "silu", width=16, steps=50, n_train=40, n_test=21, lr_decay_every=20)
+    result = train(settings, np.array([2]))
+    x, y, _, _ = tasks.make_dataset(settings.data_spec())
+    order, half = trainer._mirrored_order(x)
+    x, y = np.ascontiguousarray(x[order, 0]), np.ascontiguousarray(y[order])
+    w0, b0, v0, c0 = init.initial_parameters(1, 16, [2])
+    theta = np.concatenate([w0[0, :, 0], b0[0], v0[0], c0])
+    grad, m1, m2 = np.zeros_like(theta), np.zeros_like(theta), np.zeros_like(theta)
+    e, keep_left, keep_right = np.empty(16), np.empty(16), np.empty(16)
+    lr = settings.lr
+    for t in range(settings.steps):
+        lr = lr * settings.lr_decay if t > 0 and t % settings.lr_decay_every == 0 else lr
+        _, gc = _kernels._step_wide_silu(theta[:16], theta[16:32], theta[32:48], theta[-1], x, y, half, grad, e,
+                                         keep_left, keep_right)
+        grad[-1] = gc
+        _kernels._adam_update(theta, grad, m1, m2, lr, 0.9, 0.999, 1e-8, t + 1)
+    np.testing.assert_array_equal(result.w[0, :, 0], theta[:16])
+    np.testing.assert_array_equal(result.v[0], theta[32:48])
+    assert result.c[0] == theta[-1]
+
+
 @pytest.mark.parametrize("act", ["silu", "tanh"])
 def test_wide_network_path_matches_numpy_adam_reference(act, monkeypatch):
     # networks whose activations exceed STORE_LIMIT_BYTES recompute them (SiLU; other
@@ -182,7 +206,9 @@ def _same_as_reference(settings, seeds, result):
     w0, b0, v0, c0 = init.initial_parameters(1, 4, seeds)
     (w, b, v, c), losses = adam_train(w0[0], b0[0], v0[0], c0[0], x, y, act, steps=300, lr_decay_every=100)
     np.testing.assert_allclose(result.w[0], w, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.b[0], b, rtol=0, atol=1e-12)
     np.testing.assert_allclose(result.v[0], v, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.c[0], c, rtol=0, atol=1e-12)
     np.testing.assert_allclose(result.loss_curve[0], np.append(losses, model.mse(w, b, v, c, x, y, act))[result.curve_step], rtol=1e-9)
 
 
@@ -190,13 +216,25 @@ def test_progress_reports_steps_within_networks():
     settings = TrainSettings("x2", "silu", width=400, steps=3000, n_train=200, n_test=21)
     calls = []
     train(settings, np.arange(2), threads=1, progress=lambda *a: calls.append(a), progress_interval=0.02)
-    done, total, seconds, fraction = calls[-1]
-    assert (done, total, fraction) == (2, 2, 1.0)
-    partial = [fr for d_, _, _, fr in calls[:-1] if 0 < fr < 1]
+    done, total, seconds, fraction, left = calls[-1]
+    assert (done, total, fraction, left) == (2, 2, 1.0, 0.0)
+    partial = [fr for d_, _, _, fr, _ in calls[:-1] if 0 < fr < 1]
     assert partial, f"no report within the training: {calls}"  # about 1 s of training
     assert partial == sorted(partial)
-    # before the first network finishes the fraction already moves
-    assert any(d_ == 0 and fr > 0 for d_, _, _, fr in calls)
+    # before the first network finishes the fraction already moves, with an estimate
+    assert any(d_ == 0 and fr > 0 and lf > 0 for d_, _, _, fr, lf in calls)
+
+
+def test_time_left_counts_the_networks_still_queued():
+    # 3 networks of 100 steps on 2 threads: two rounds. At t = 10 s the first two are half
+    # done (5 steps/s): 10 s to finish them, then 20 s for the third.
+    assert trainer.seconds_left(np.array([50, 50, 0]), 100, 2, 10.0) == pytest.approx(30.0)
+    # one round: the network furthest behind decides
+    assert trainer.seconds_left(np.array([50, 40]), 100, 2, 10.0) == pytest.approx(12.0)
+    # the third network running alone after the first two finished
+    assert trainer.seconds_left(np.array([100, 100, 30]), 100, 2, 14.0) == pytest.approx(70 / (100 / 14.0))
+    assert trainer.seconds_left(np.array([0, 0]), 100, 2, 3.0) is None  # no rate yet
+    assert trainer.seconds_left(np.array([100]), 100, 1, 3.0) == 0.0
 
 
 def test_multidimensional_task_matches_reference():
@@ -257,6 +295,16 @@ def test_float32_option_trains_in_float32():
     assert r32.w.dtype == np.float32 and r32.loss_curve.dtype == np.float32
     assert r32.train_loss.dtype == np.float64  # losses are evaluated in float64
     np.testing.assert_allclose(r32.train_loss, r64.train_loss, rtol=1e-2)
+
+
+def test_float32_wide_path_agrees_with_float32_narrow_path(monkeypatch):
+    settings = TrainSettings("x2", "silu", width=8, steps=400, n_train=64, n_test=33, dtype="float32")
+    narrow = train(settings, np.arange(3))
+    monkeypatch.setattr(trainer, "STORE_LIMIT_BYTES", 0)
+    wide = train(settings, np.arange(3))
+    assert wide.w.dtype == np.float32
+    np.testing.assert_allclose(wide.train_loss, narrow.train_loss, rtol=1e-2)
+    np.testing.assert_allclose(wide.w, narrow.w, atol=1e-3)
 
 
 def test_loss_decreases_on_x2():

@@ -214,8 +214,9 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
     trainer orders a symmetric grid so). Then SiLU needs one exp per pair: with
     u = exp(-w x) and e = exp(-b), sigmoid(w x + b) = 1 / (1 + e u) and
     sigmoid(-w x + b) = u / (u + e). x_max = max |x|.
-    store: keep the SiLU sigmoids in keep[i] for the backward pass; when False (wide
-    networks) the backward pass recomputes them and keep is not touched.
+    store: keep the SiLU sigmoids in keep[i] for the backward pass. store = False is for
+    SiLU only (tanh always stores; see _train_one): the backward pass recomputes them and
+    keep, then one row, is not touched.
     """
     N = w.shape[0]
     M = x.shape[0]
@@ -275,10 +276,11 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
 def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
     """_backward for d = 1 with pre-activation and weight gradient fused into one loop.
 
-    store = False: recompute the SiLU sigmoids as _forward_1d does (same expressions; equal
-    up to rounding) instead of reading them from keep. For wide networks keep is N x M
-    (80 MB at N = 10000, M = 1000): streaming it through memory every step costs more
-    than its exps."""
+    store = False (SiLU only): recompute the sigmoids as _forward_1d does (same
+    expressions; equal up to rounding) instead of reading them from keep. This is the
+    wide networks' fallback for steps that _step_wide_silu cannot take (a neuron too steep
+    for the paired form, or no mirrored pairs); it is about as fast as streaming an
+    N x M keep through memory (benchmarks/wide_networks.py)."""
     N = w.shape[0]
     M = x.shape[0]
     one = g.dtype.type(1.0)
@@ -376,6 +378,8 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     neuron pairable): forward, loss and backward fused per sample pair, vectorised over
     neurons. Only two rows of sigmoids are live at a time (keep_left, keep_right: N each),
     so nothing N x M goes through memory. Returns (loss, dLoss/dc); grad[:3N] is filled.
+    e (N, float64 for every network dtype) is scratch for exp(-b). The network output of
+    a sample is summed in float64 (the narrow path sums in the network's dtype).
     """
     N = w1.shape[0]
     M = x.shape[0]
@@ -499,14 +503,15 @@ def _train_one(
     w1 = theta[:N]
     b1 = theta[N : 2 * N]
     v1 = theta[2 * N : 3 * N]
-    e = np.empty(N if wide else 1, dtype=theta.dtype)
+    e = np.empty(N if wide else 1, dtype=np.float64)  # exp(-b) overflows float32 for |b| > 88
     keep_left = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_right = np.empty(N if wide else 1, dtype=theta.dtype)
     K = curve_steps.shape[0]
     ci = 0
     lr = lr0
     for t in range(steps):
-        step_counter[0] = t
+        if t % 64 == 0:  # not every step: threads' counters share cache lines
+            step_counter[0] = t
         if t > 0 and t % lr_decay_every == 0:
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
         fused = wide and _all_pairable(w1, b1, x_max)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 import time
@@ -152,9 +153,11 @@ def _mirrored_order(x: np.ndarray):
 
 # Above this many bytes of per-network activations (N x M), the SiLU kernel does not keep
 # them between the passes: on a mirrored grid it fuses forward and backward per sample
-# pair, vectorised over neurons (_kernels._step_wide_silu); otherwise it recomputes them.
-# benchmarks/wide_networks.py measures the two against each other: the wide step is 1.9x
-# faster at N = 10000 and slower below N ~ 200, where its loops over neurons are short.
+# pair, vectorised over neurons (_kernels._step_wide_silu); in steps where a neuron is too
+# steep for that, or without mirrored pairs, the backward pass recomputes them.
+# benchmarks/wide_networks.py measures the wide step against keeping them: 1.9x faster at
+# N = 10000, 1.1-1.3x at N = 200-1000, even or slower at N = 50-150 (its loops over
+# neurons are short there). 2 MiB is N = 262 at M = 1000.
 STORE_LIMIT_BYTES = 2 * 2**20
 
 
@@ -163,14 +166,34 @@ def keeps_activations(width: int, n_samples: int, dtype) -> bool:
     return width * n_samples * np.dtype(dtype).itemsize <= STORE_LIMIT_BYTES
 
 
+def seconds_left(steps_done: np.ndarray, steps: int, threads: int, elapsed: float) -> float | None:
+    """Time to finish, if every network trains at the same rate and `threads` run at once.
+
+    The rate is that of the furthest network (the first `threads` networks start at once);
+    networks not yet started (0 steps) queue for the first thread that frees up, so 3
+    networks on 2 threads take two rounds. None until some network has taken steps.
+    """
+    furthest = int(steps_done.max()) if steps_done.size else 0
+    if elapsed <= 0 or furthest <= 0:
+        return None
+    rate = furthest / elapsed
+    running = [(steps - int(c)) / rate for c in steps_done if 0 < c < steps]
+    queued = int(np.sum(steps_done <= 0))
+    free_at = sorted(running + [0.0] * max(0, threads - len(running)))
+    for _ in range(queued):
+        heapq.heappush(free_at, heapq.heappop(free_at) + steps / rate)
+    return max(free_at) if free_at else 0.0
+
+
 def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None, progress_interval: float = 1.0) -> TrainResult:
     """Train one network per seed with full-batch Adam; parallel over seeds.
 
     threads: numba threads to use (default: numba's current setting).
-    progress: optional callable(done, total, seconds, fraction): networks finished, networks,
-        seconds elapsed and the fraction of all training steps done; called every
-        `progress_interval` seconds from a watcher thread while training runs, and once at
-        the end.
+    progress: optional callable(done, total, seconds, fraction, seconds_left): networks
+        finished, networks, seconds elapsed, the fraction of all training steps done and an
+        estimate of the seconds left (None before there is one; see `seconds_left`); called
+        every `progress_interval` seconds from a watcher thread while training runs, and
+        once at the end.
     """
     import numba
 
@@ -211,11 +234,15 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     total_steps = S * settings.steps
     if progress is not None:
 
+        threads_used = numba.get_num_threads()
+
         def watch():
             while not stop.wait(progress_interval):
                 counts = steps_done.copy()
-                progress(int((counts >= settings.steps).sum()), S, time.perf_counter() - start,
-                         float(counts.sum()) / total_steps if total_steps else 1.0)
+                elapsed = time.perf_counter() - start
+                progress(int((counts >= settings.steps).sum()), S, elapsed,
+                         float(counts.sum()) / total_steps if total_steps else 1.0,
+                         seconds_left(counts, settings.steps, threads_used, elapsed))
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
@@ -232,7 +259,7 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
             watcher.join()
     seconds = time.perf_counter() - start
     if progress is not None:
-        progress(S, S, seconds, 1.0)
+        progress(S, S, seconds, 1.0, 0.0)
 
     w = theta[:, : N * d].reshape(S, N, d).copy()
     b = theta[:, N * d : N * d + N].copy()

@@ -126,13 +126,13 @@ class _ProgressLog:
             file=sys.stderr, flush=True,
         )
 
-    def __call__(self, done: int, total: int, seconds: float, fraction: float) -> None:
+    def __call__(self, done: int, total: int, seconds: float, fraction: float, seconds_left: float | None) -> None:
         now = time.monotonic()
         if done < total and now - self.last < self.every:
             return
         self.last = now
         # the fraction counts steps, so wide networks (minutes each) show progress too
-        left = f", ~{seconds / fraction * (1 - fraction):.0f} s left" if 0 < fraction < 1 else ""
+        left = f", ~{seconds_left:.0f} s left" if seconds_left is not None and done < total else ""
         print(
             f"[{self.label}] {done}/{total} networks, {100 * fraction:.0f}% of steps, {seconds:.1f} s elapsed{left}",
             file=sys.stderr, flush=True,
