@@ -160,6 +160,21 @@ def test_fused_wide_step_matches_reference_gradient(M):
     assert not _kernels._all_pairable(w[:, 0], b, 2.0)
 
 
+def test_fused_wide_step_in_float32_with_large_biases():
+    # exp(-b) overflows float32 for |b| > 88; the step keeps it in float64
+    x = np.array([-1.0, -0.5, 0.5, 1.0])[[0, 1, 3, 2]]  # mirrored pairs: x[2 + m] == -x[m]
+    w, b, v = np.array([108.0, -3.0]), np.array([110.0, -95.0]), np.array([0.7, -1.2])
+    y = x**2
+    grads = {}
+    for dtype in (np.float64, np.float32):
+        grad = np.empty(7, dtype=dtype)
+        args = [a.astype(dtype) for a in (w, b, v)]
+        loss, gc = _kernels._step_wide_silu(*args, dtype(0.1), x.astype(dtype), y.astype(dtype), 2, grad,
+                                            np.empty(2), np.empty(2, dtype), np.empty(2, dtype))
+        grads[dtype] = grad[:6]
+    np.testing.assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-5, atol=1e-30)
+
+
 def test_wide_networks_take_the_fused_step(monkeypatch):
     # the trainer's result is bitwise that of stepping _step_wide_silu and Adam by hand
     monkeypatch.setattr(trainer, "STORE_LIMIT_BYTES", 0)
