@@ -241,15 +241,25 @@ def test_progress_reports_steps_within_networks():
 
 
 def test_time_left_counts_the_networks_still_queued():
-    # 3 networks of 100 steps on 2 threads: two rounds. At t = 10 s the first two are half
-    # done (5 steps/s): 10 s to finish them, then 20 s for the third.
-    assert trainer.seconds_left(np.array([50, 50, 0]), 100, 2, 10.0) == pytest.approx(30.0)
+    # 3 networks of 100 steps on 2 threads at 5 steps/s: two rounds. The first two are half
+    # done: 10 s to finish them, then 20 s for the third.
+    assert trainer.seconds_left(np.array([50, 50, 0]), 100, 2, 5.0) == pytest.approx(30.0)
     # one round: the network furthest behind decides
-    assert trainer.seconds_left(np.array([50, 40]), 100, 2, 10.0) == pytest.approx(12.0)
-    # the third network running alone after the first two finished
-    assert trainer.seconds_left(np.array([100, 100, 30]), 100, 2, 14.0) == pytest.approx(70 / (100 / 14.0))
-    assert trainer.seconds_left(np.array([0, 0]), 100, 2, 3.0) is None  # no rate yet
-    assert trainer.seconds_left(np.array([100]), 100, 1, 3.0) == 0.0
+    assert trainer.seconds_left(np.array([50, 40]), 100, 2, 5.0) == pytest.approx(12.0)
+    assert trainer.seconds_left(np.array([100, 100, 30]), 100, 2, 5.0) == pytest.approx(14.0)
+    assert trainer.seconds_left(np.array([0, 0]), 100, 2, None) is None  # no rate yet
+    assert trainer.seconds_left(np.array([100]), 100, 1, 5.0) == 0.0
+
+
+def test_step_rate_stays_right_when_fewer_networks_run():
+    # 3 networks on 2 threads at 5 steps/s each, sampled every 4 s
+    meter = trainer.StepRate(threads=2, networks=3)
+    history = {4: [20, 20, 0], 8: [40, 40, 0], 20: [100, 100, 0], 24: [100, 100, 20], 36: [100, 100, 80]}
+    rates = {t: meter.update(np.array(c), 100, float(t)) for t, c in history.items()}
+    assert rates[4] == pytest.approx(5.0) and rates[8] == pytest.approx(5.0)
+    # the first two finish at t = 20, then the third runs alone: one busy thread
+    assert rates[20] == pytest.approx(5.0) and rates[24] == pytest.approx(5.0) and rates[36] == pytest.approx(5.0)
+    # the naive estimate (steps done / elapsed / threads) would say 280 / 36 / 2 = 3.9
 
 
 def test_multidimensional_task_matches_reference():

@@ -166,17 +166,35 @@ def keeps_activations(width: int, n_samples: int, dtype) -> bool:
     return width * n_samples * np.dtype(dtype).itemsize <= STORE_LIMIT_BYTES
 
 
-def seconds_left(steps_done: np.ndarray, steps: int, threads: int, elapsed: float) -> float | None:
-    """Time to finish, if every network trains at the same rate and `threads` run at once.
+class StepRate:
+    """Steps per second of one training network, from the step counters sampled over time.
 
-    The rate is that of the furthest network (the first `threads` networks start at once);
-    networks not yet started (0 steps) queue for the first thread that frees up, so 3
-    networks on 2 threads take two rounds. None until some network has taken steps.
+    Integrates the number of busy threads between samples (busy thread-seconds), so the
+    rate stays right when fewer than `threads` networks are left. Networks are handed out
+    one at a time, so a thread is busy while any network is unfinished.
     """
-    furthest = int(steps_done.max()) if steps_done.size else 0
-    if elapsed <= 0 or furthest <= 0:
+
+    def __init__(self, threads: int, networks: int):
+        self.threads = threads
+        self.busy_seconds = 0.0
+        self.last_time = 0.0
+        self.last_running = min(threads, networks)
+
+    def update(self, steps_done: np.ndarray, steps: int, now: float) -> float | None:
+        self.busy_seconds += self.last_running * (now - self.last_time)
+        self.last_time = now
+        self.last_running = min(self.threads, int(np.sum(steps_done < steps)))
+        done = float(steps_done.sum())
+        return done / self.busy_seconds if done > 0 and self.busy_seconds > 0 else None
+
+
+def seconds_left(steps_done: np.ndarray, steps: int, threads: int, rate: float | None) -> float | None:
+    """Time to finish if every network takes `rate` steps per second and `threads` run at
+    once: networks not yet started (0 steps) queue for the first thread that frees up, so
+    3 networks on 2 threads take two rounds. None without a rate.
+    """
+    if not rate:
         return None
-    rate = furthest / elapsed
     running = [(steps - int(c)) / rate for c in steps_done if 0 < c < steps]
     queued = int(np.sum(steps_done <= 0))
     free_at = sorted(running + [0.0] * max(0, threads - len(running)))
@@ -235,14 +253,16 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     if progress is not None:
 
         threads_used = numba.get_num_threads()
+        meter = StepRate(threads_used, S)
 
         def watch():
             while not stop.wait(progress_interval):
                 counts = steps_done.copy()
                 elapsed = time.perf_counter() - start
+                rate = meter.update(counts, settings.steps, elapsed)
                 progress(int((counts >= settings.steps).sum()), S, elapsed,
                          float(counts.sum()) / total_steps if total_steps else 1.0,
-                         seconds_left(counts, settings.steps, threads_used, elapsed))
+                         seconds_left(counts, settings.steps, threads_used, rate))
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
