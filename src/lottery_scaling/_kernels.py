@@ -7,6 +7,11 @@ allocated once per network, before the step loop.
 
 Parameter vector layout (P = N*d + 2N + 1): [w (row-major N x d), b (N), v (N), c].
 
+Two step layouts: narrow networks loop over neurons with the sample loop inside
+(vectorised over samples) and keep each neuron's activations (N x M) for the backward
+pass; wide SiLU networks (`_step_wide_silu`) loop over sample pairs with the neuron loop
+inside, so nothing N x M is stored. The trainer picks one by the size of that array.
+
 The sample loops must vectorise: numba's scalar `math.exp` calls libm and blocks SIMD,
 so `_exp` is a branch-free exp (Cody-Waite range reduction, degree-13 polynomial,
 exponent built by a bit cast) that LLVM can vectorise; it is accurate to about 1 ulp.
