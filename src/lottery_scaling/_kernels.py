@@ -371,10 +371,10 @@ def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def _all_pairable(w1, b1, x_max):
     """Whether every neuron can use the paired sigmoid form (see _forward_1d)."""
-    steepest = 0.0
     for i in range(w1.shape[0]):
-        steepest = max(steepest, abs(w1[i]) * x_max + abs(b1[i]))
-    return steepest < 600.0
+        if not _pairs_usable(w1[i], b1[i], x_max):
+            return False
+    return True
 
 
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
