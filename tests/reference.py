@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lottery_scaling import model
+from lottery_scaling.studies.lottery import model
 
 
 def gradients(w, b, v, c, x, y, act):

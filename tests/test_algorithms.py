@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from lottery_scaling import algorithms as alg
-from lottery_scaling.tasks import target
+from lottery_scaling.studies.lottery.pairs import width2 as alg
+from lottery_scaling.studies.lottery.tasks import target
 
 # (w1, w2, b1, b2, v1, v2, c): a symmetric lottery ticket and two asymmetric algorithms
 CENTRES = np.array([

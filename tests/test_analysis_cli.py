@@ -6,9 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lottery_scaling import cli, h5io
-from lottery_scaling.claims import COLUMNS, DEFAULT_THRESHOLDS
-from lottery_scaling.trainer import TrainResult, TrainSettings
+from lottery_scaling import cli
+
+from lottery_scaling.studies.lottery import networks as h5io
+from lottery_scaling.claims import COLUMNS
+from lottery_scaling.studies.lottery.claims import DEFAULT_THRESHOLDS
+from lottery_scaling.studies.lottery.trainer import TrainResult, TrainSettings
 
 
 def fake_file(path, width, loss, activation="silu", diverged=None):

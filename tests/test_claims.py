@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lottery_scaling import claims
-from lottery_scaling.claims import COLUMNS, DEFAULT_THRESHOLDS, ExperimentTables
+from lottery_scaling.studies.lottery import claims
+from lottery_scaling.claims import COLUMNS
+from lottery_scaling.studies.lottery.claims import DEFAULT_THRESHOLDS, ExperimentTables
 from lottery_scaling.errors import UserError
 
 

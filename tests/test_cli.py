@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from lottery_scaling import h5io
-from lottery_scaling.commands.train import _ProgressLog
+from lottery_scaling.studies.lottery import networks as h5io
+from lottery_scaling.studies.lottery.commands.train import _ProgressLog
 
 
 def run_cli(*args, cwd=None):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import distill
-from lottery_scaling.model import activation, mse
+from lottery_scaling.studies.lottery.pairs import distill
+from lottery_scaling.studies.lottery.model import activation, mse
 
 X = np.linspace(-2, 2, 301)
 XT = np.linspace(-2, 2, 1001)

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lottery_scaling import figures
+from lottery_scaling.studies.lottery import figures
 from lottery_scaling.errors import UserError
-from lottery_scaling.figures import FigureStyle
+from lottery_scaling.studies.lottery.figures import FigureStyle
 
 
 def medians(widths, alpha, a=1e-3):

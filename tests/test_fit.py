@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import fit, losses
-from lottery_scaling.fit import FitSettings
+from lottery_scaling.studies.lottery import fit, losses
+from lottery_scaling.studies.lottery.fit import FitSettings
 
 WIDTHS = [1, 2, 3, 4, 10, 20, 30, 40, 50]
 

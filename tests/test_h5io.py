@@ -4,9 +4,9 @@ import h5py
 import numpy as np
 import pytest
 
-from lottery_scaling import h5io
+from lottery_scaling.studies.lottery import networks as h5io
 from lottery_scaling.errors import UserError
-from lottery_scaling.trainer import TrainSettings, train
+from lottery_scaling.studies.lottery.trainer import TrainSettings, train
 
 SETTINGS = TrainSettings("x2", "silu", width=3, steps=50, n_train=20, n_test=11, curve_points=6)
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import histogram, losses
-from lottery_scaling.histogram import ModeSettings
+from lottery_scaling.studies.lottery import histogram, losses
+from lottery_scaling.studies.lottery.histogram import ModeSettings
 
 FAST = ModeSettings(bootstrap=100, median_bootstrap=200)
 

@@ -13,7 +13,7 @@ import psutil
 import pytest
 import yaml
 
-from lottery_scaling import h5io
+from lottery_scaling.studies.lottery import networks as h5io
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from lottery_scaling import pairing
+from lottery_scaling.studies.lottery.pairs import pairing
 from lottery_scaling.errors import UserError
 
 
@@ -114,13 +114,13 @@ def test_d_greater_than_one_is_refused():
 
 
 def _write_networks(path, task, w, b, v, c):
-    from lottery_scaling import h5io
-    from lottery_scaling.tasks import make_dataset
-    from lottery_scaling.trainer import TrainResult, TrainSettings
+    from lottery_scaling.studies.lottery import networks as h5io
+    from lottery_scaling.studies.lottery.tasks import make_dataset
+    from lottery_scaling.studies.lottery.trainer import TrainResult, TrainSettings
 
     s = TrainSettings(task, "silu", w.shape[1], steps=0, n_train=60, n_test=101).resolved()
     x, y, xt, yt = make_dataset(s.data_spec())
-    from lottery_scaling.model import mse
+    from lottery_scaling.studies.lottery.model import mse
 
     S = w.shape[0]
     res = TrainResult(
@@ -182,8 +182,8 @@ def test_pairs_command_refuses_d_greater_than_one(tmp_path, capsys):
     from lottery_scaling.cli import main
 
     rng = np.random.default_rng(0)
-    from lottery_scaling import h5io
-    from lottery_scaling.trainer import TrainResult, TrainSettings
+    from lottery_scaling.studies.lottery import networks as h5io
+    from lottery_scaling.studies.lottery.trainer import TrainResult, TrainSettings
 
     s = TrainSettings("prod2", "silu", 3, steps=0, n_train=20, n_test=20).resolved()
     res = TrainResult(settings=s, seed=np.arange(2), w=rng.normal(size=(2, 3, 2)), b=np.zeros((2, 3)), v=np.zeros((2, 3)),
@@ -199,7 +199,7 @@ def test_pairs_command_refuses_d_greater_than_one(tmp_path, capsys):
 def test_wide_symmetry_claim_is_judged_against_the_initial_networks():
     import pandas as pd
 
-    from lottery_scaling.commands.pair_claims import wide_row
+    from lottery_scaling.studies.lottery.pairs.claims import wide_row
 
     def nets(t_trained, t_init):
         return pd.DataFrame({"width": 40, "mirror_nn_ratio": t_trained, "mirror_nn_ratio_init": t_init,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import losses, synergy
-from lottery_scaling.synergy import SynergySettings
+from lottery_scaling.studies.lottery import losses, synergy
+from lottery_scaling.studies.lottery.synergy import SynergySettings
 
 FAST = SynergySettings(pairs=5000, bootstrap=100)
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import tickets
-from lottery_scaling.model import activation, predict
-from lottery_scaling.pairing import Pairing, pair_neurons
+from lottery_scaling.studies.lottery.pairs import tickets
+from lottery_scaling.studies.lottery.model import activation, predict
+from lottery_scaling.studies.lottery.pairs.pairing import Pairing, pair_neurons
 
 X = np.linspace(-2, 2, 401)
 

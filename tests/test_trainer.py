@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from lottery_scaling import _kernels, init, model, tasks, trainer
+from lottery_scaling.studies.lottery import _kernels, init, model, tasks, trainer
 from lottery_scaling.errors import UserError
-from lottery_scaling.trainer import TrainSettings, curve_steps, parse_seeds, train
+from lottery_scaling.studies.lottery.trainer import TrainSettings, curve_steps, parse_seeds, train
 
 from .reference import adam_train, gradients
 
