@@ -24,11 +24,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/lottery/common.smk"
 include: "workflow/rules/lottery/train.smk"
 include: "workflow/rules/lottery/histogram.smk"
-include: "workflow/rules/lottery/pairs.smk"
 include: "workflow/rules/lottery/synergy.smk"
 include: "workflow/rules/lottery/fit.smk"
-include: "workflow/rules/lottery/figures.smk"
 include: "workflow/rules/lottery/claims.smk"
+include: "workflow/rules/lottery/figures.smk"
+include: "workflow/rules/lottery/pairs.smk"
 include: "workflow/rules/claims.smk"
 
 

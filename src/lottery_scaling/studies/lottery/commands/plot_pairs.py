@@ -73,7 +73,7 @@ def run(args) -> int:
         else:
             pf.fig_tickets(rows, png, pdf, args.dpi, subject=subject)
     elif args.kind == "width2":
-        _need(args, "h5", "networks", "clusters", "act_x", "act_z", "ticket")
+        _need(args, "h5", "networks", "clusters", "out_activations_x", "out_activations_z", "out_lottery_ticket")
         res, _, x, _, _, _ = load_d1(args.h5[0])
         nets = read_csv(args.networks, ["seed", "test_loss", "cluster", "pc1", "pc2", "symmetric", "w1", "w2", "b1", "b2", "v1", "v2", "c"])
         clusters = read_csv(args.clusters, ["cluster", "size", "share", "symmetric", "representative_seed"])

@@ -210,8 +210,8 @@ def fig_activations(nets, clusters, x, act, png_x, pdf_x, png_z, pdf_z, dpi=150,
                       fontsize=10)
     figx.tight_layout()
     figz.tight_layout()
-    save(figx, png_x, pdf_x, dpi)
-    save(figz, png_z, pdf_z, dpi)
+    save(figx, [png_x, pdf_x], dpi)
+    save(figz, [png_z, pdf_z], dpi)
 
 
 def fig_lottery_ticket(nets, clusters, x, y_of_x, act, png, pdf, dpi=150, subject: str = "") -> None:
