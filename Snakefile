@@ -16,8 +16,6 @@ if not workflow.overwrite_configfiles:
 report: "workflow/report/workflow.rst"
 
 
-# The environment the rules run in under `snakemake --sdm conda`; without it, the current one.
-conda: "envs/lottery-scaling.yaml"
 
 
 include: "workflow/rules/common.smk"

@@ -48,3 +48,14 @@ def core_hash(study: str = "lottery", root: Path | None = None) -> str:
         digest.update(name.encode())
         digest.update(normalised_source((root / relpath).read_bytes()))
     return digest.hexdigest()[:16]
+
+
+def package_digest(package_dir: str | Path) -> str:
+    """SHA-256 over every module of a lottery_scaling package folder (relative path and bytes):
+    two installs run the same code exactly when their digests agree."""
+    root = Path(package_dir)
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

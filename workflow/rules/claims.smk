@@ -9,6 +9,8 @@ localrules:
 
 
 rule claims_table:
+    conda:
+        CONDA_ENV
     input:
         lambda wildcards: CLAIM_PARTS,
     output:

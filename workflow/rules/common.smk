@@ -18,6 +18,8 @@ sys.path.insert(0, str(SRC))  # the workflow reads this checkout's package
 from lottery_scaling.errors import UserError
 
 _SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
+# The environment every rule runs in under `snakemake --sdm conda` (envs/; kept in step with pyproject.toml).
+CONDA_ENV = str(Path(workflow.basedir) / "envs" / "lottery-scaling.yaml")
 _SCHEMA = _SCHEMAS / "config.schema.yaml"
 
 
@@ -60,8 +62,9 @@ def _check_schema():
 
 
 def _check_same_package():
-    """The rules run `lottery-scaling` from PATH; it must be this checkout's package, or results
-    would come from other code than the one whose hash and settings the workflow recorded."""
+    """The rules run `lottery-scaling` from PATH; it must run this checkout's code (the same
+    folder, or a copy with identical modules), or results would come from other code than the
+    one whose hash and settings the workflow recorded."""
     exe = shutil.which("lottery-scaling")
     if exe is None:
         config_error(f"the command lottery-scaling is not on PATH; install this checkout: pip install -e {workflow.basedir}")
@@ -76,8 +79,10 @@ def _check_same_package():
         found = subprocess.run([python, "-c", probe], capture_output=True, text=True, timeout=60).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         found = ""
+    from lottery_scaling.provenance import package_digest
+
     mine = str((SRC / "lottery_scaling").resolve())
-    if found and str(Path(found).resolve()) != mine:
+    if found and str(Path(found).resolve()) != mine and package_digest(found) != package_digest(mine):
         config_error(
             f"the lottery-scaling on PATH ({exe}) runs the package in {found}, not this checkout's {mine}; "
             f"run `pip install -e {workflow.basedir}` in the environment you use, or activate the one that has it"

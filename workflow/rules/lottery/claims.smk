@@ -28,15 +28,9 @@ ANALYSIS_CLAIMS = f"{R}/claims/analysis.csv"
 CLAIM_PARTS.append(ANALYSIS_CLAIMS)
 
 
-def _claims_inputs(wildcards):
-    return [
-        path
-        for name in EXPERIMENTS
-        for path in (histogram_table(name), synergy_table(name), fit_table(name, "exponents"))
-    ]
-
-
 rule claims_analysis:
+    conda:
+        CONDA_ENV
     input:
         _claims_inputs,
     output:

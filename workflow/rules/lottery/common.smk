@@ -3,6 +3,7 @@
 import hashlib
 
 from lottery_scaling.provenance import core_hash
+from lottery_scaling.studies.lottery.figures import ACTIVATION_LABELS
 from lottery_scaling.studies.lottery.fit import DEFAULT_RANGES, FitSettings
 from lottery_scaling.studies.lottery.runs import RUN_NAME_PATTERN, run_name
 from lottery_scaling.studies.lottery.tasks import input_dim
@@ -183,3 +184,147 @@ wildcard_constraints:
     hi="[0-9]+",
     experiment="[A-Za-z][A-Za-z0-9_]*",
     task="[a-z0-9]+",
+
+
+# ---- helpers of train.smk ----
+
+# Conservative per-thread speed of the trainer (neuron-sample-steps per second) for runtime requests.
+_SLOW_RATE = 2e8
+
+
+def _train_runtime(wildcards, threads):
+    work = train_work(RUNS[wildcards.run], int(wildcards.width), int(wildcards.hi) - int(wildcards.lo))
+    return 10 + math.ceil(2 * work / (_SLOW_RATE * threads) / 60)
+
+
+def _train_mem(wildcards, threads):
+    s = RUNS[wildcards.run]
+    per_thread = int(wildcards.width) * s["n_train"] * 8 * 4
+    return 1000 + math.ceil(threads * per_thread / 2**20)
+
+
+def _chunks_of_merged(wildcards):
+    lo, hi = int(wildcards.lo), int(wildcards.hi)
+    return [chunk_file(wildcards.run, wildcards.width, a, b) for a, b in seed_chunks(lo, hi, wildcards.run, wildcards.width)]
+
+
+# ---- helpers of claims.smk ----
+def _claims_inputs(wildcards):
+    return [
+        path
+        for name in EXPERIMENTS
+        for path in (histogram_table(name), synergy_table(name), fit_table(name, "exponents"))
+    ]
+
+
+# ---- helpers of figures.smk ----
+def _histogram_figure_inputs(wc, widths):
+    return {
+        "h5": [merged_file(wc.experiment, w) for w in widths],
+        "modes": [histogram_file(wc.experiment, w, "modes") for w in widths],
+        "kde": [histogram_file(wc.experiment, w, "kde") for w in widths],
+    }
+
+
+def _title(experiment):
+    e = EXPERIMENTS[experiment]
+    return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {e['task']} ({experiment})"
+
+
+# ---- helpers of pairs.smk ----
+from lottery_scaling.studies.lottery.pairs.settings import (
+    PairFigureSettings,
+    PairSettings,
+    TicketClaimSettings,
+    WideClaimSettings,
+)
+
+_pairs_config = dict(config.get("pairs") or {})
+_PAIR_FIGS = section("pairs.figures", asdict(PairFigureSettings()), _pairs_config.pop("figures", None))
+if "dpi" not in ((config.get("pairs") or {}).get("figures") or {}) and "dpi" in (config.get("figures") or {}):
+    _PAIR_FIGS["dpi"] = config["figures"]["dpi"]  # the study's figure dpi, unless the stage sets its own
+PAIRS = section("pairs", asdict(PairSettings()), _pairs_config)
+_claims_config = config.get("claims") or {}
+_CLAIM_TICKETS = section("claims.width2_tickets_symmetric", asdict(TicketClaimSettings()), _claims_config.get("width2_tickets_symmetric"))
+_CLAIM_WIDE = section("claims.wide_symmetric_neurons", asdict(WideClaimSettings()), _claims_config.get("wide_symmetric_neurons"))
+
+
+_PAIR_EXP_RE = "|".join(PAIR_EXPERIMENTS) or "(?!x)x"
+
+
+def _in_scope(experiment, claim):
+    e = EXPERIMENTS[experiment]
+    return e["task"] == claim["task"] and e["activation"] == claim["activation"]
+
+
+def _pair_claim_rows(experiment):
+    """Which rows `pair-claims` writes for an experiment: ticket (needs width 2), wide."""
+    rows = []
+    if _in_scope(experiment, _CLAIM_TICKETS) and 2 in EXPERIMENTS[experiment]["widths"]:
+        rows.append("ticket")
+    if _in_scope(experiment, _CLAIM_WIDE):
+        rows.append("wide")
+    return rows
+
+
+def _widest(experiment):
+    return max(EXPERIMENTS[experiment]["widths"])
+
+
+def _pair_widths(experiment):
+    return [w for w in EXPERIMENTS[experiment]["widths"] if w >= 2]
+
+
+def _ticket_fig_widths(experiment):
+    chosen = _PAIR_FIGS["ticket_widths"]
+    widths = _pair_widths(experiment)
+    if chosen:
+        return [w for w in widths if w in chosen]
+    return [w for w in widths if w >= 4][-4:]
+
+
+def _opt(flag, value):
+    return "" if value is None else f"{flag} {value!r}"
+
+
+def _pair_claim_inputs(wc):
+    e = wc.experiment
+    d = pairs_dir(e)
+    rows = _pair_claim_rows(e)
+    out = {"wide": f"{d}/N{_widest(e)}_networks.csv"} if "wide" in rows and _widest(e) >= 2 else {}
+    if "ticket" in rows:
+        out["clusters"] = f"{d}/width2_clusters.csv"
+        out["networks"] = f"{d}/width2_networks.csv"
+    return out
+
+
+def _pair_claim_opts(wc, input):
+    parts = []
+    if "clusters" in input.keys():
+        parts.append(f"--width2-clusters {input.clusters} --width2-networks {input.networks}")
+    if "wide" in input.keys():
+        parts.append(f"--wide-networks {input.wide}")
+    return " ".join(parts)
+
+
+def _fig_rule_outputs(name, caption):
+    return {
+        "png": report(f"{R}/figures/{{experiment}}_pairs_{name}.png", caption=f"../../report/lottery/{caption}",
+                      category="Pair and disentangle", subcategory="{experiment}"),
+        "pdf": f"{R}/figures/{{experiment}}_pairs_{name}.pdf",
+    }
+
+
+def _distill_fig_inputs(wc):
+    out = {"distilled": f"{pairs_dir(wc.experiment)}/distilled.csv"}
+    if 2 in EXPERIMENTS[wc.experiment]["widths"]:
+        out["width2"] = f"{pairs_dir(wc.experiment)}/width2_networks.csv"
+    return out
+
+
+_chosen_ticket_widths = _PAIR_FIGS["ticket_widths"]
+if _chosen_ticket_widths and not any(
+        w in EXPERIMENTS[n]["widths"] for n in PAIR_EXPERIMENTS for w in _chosen_ticket_widths):
+    config_error(f"pairs.figures.ticket_widths: no one-input experiment trains any of {_chosen_ticket_widths}")
+_W_SCALE = _opt("--w-scale", PAIRS["w_scale"])
+_FIG_DPI = int(_PAIR_FIGS["dpi"])

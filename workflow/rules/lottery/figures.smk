@@ -23,6 +23,8 @@ TASKS_RUN = sorted({e["task"] for e in EXPERIMENTS.values()})
 
 
 rule figure_scaling:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: [fit_table(n, k) for n, e in EXPERIMENTS.items() if e["task"] == wc.task for k in ("medians", "exponents")],
     output:
@@ -44,6 +46,8 @@ rule figure_scaling:
 
 
 rule figure_slopes:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: [fit_table(n, "slopes") for n, e in EXPERIMENTS.items() if e["task"] == wc.task],
     output:
@@ -64,20 +68,9 @@ rule figure_slopes:
         "--out {output.png} {output.pdf} > {log} 2>&1"
 
 
-def _histogram_figure_inputs(wc, widths):
-    return {
-        "h5": [merged_file(wc.experiment, w) for w in widths],
-        "modes": [histogram_file(wc.experiment, w, "modes") for w in widths],
-        "kde": [histogram_file(wc.experiment, w, "kde") for w in widths],
-    }
-
-
-def _title(experiment):
-    e = EXPERIMENTS[experiment]
-    return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {e['task']} ({experiment})"
-
-
 rule figure_histograms:
+    conda:
+        CONDA_ENV
     input:
         unpack(lambda wc: _histogram_figure_inputs(wc, EXPERIMENTS[wc.experiment]["widths"])),
     output:
@@ -87,16 +80,19 @@ rule figure_histograms:
         f"{R}/logs/figures/{{experiment}}_histograms.log",
     params:
         style=_STYLE,
+        histogram_dir=lambda wc: f"{R}/{wc.experiment}/histogram",
         title=lambda wc: shlex.quote(f"{_title(wc.experiment)}: test-MSE histograms per width"),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-histograms {input.h5} --histogram-dir {R}/{wildcards.experiment}/histogram "
+        "lottery-scaling plot-histograms {input.h5} --histogram-dir {params.histogram_dir} "
         "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
 
 
 rule figure_modes:
+    conda:
+        CONDA_ENV
     input:
         unpack(lambda wc: _histogram_figure_inputs(wc, [int(wc.width)])),
     output:
@@ -106,16 +102,19 @@ rule figure_modes:
         f"{R}/logs/figures/{{experiment}}_N{{width}}_modes.log",
     params:
         style=_STYLE,
+        histogram_dir=lambda wc: f"{R}/{wc.experiment}/histogram",
         title=lambda wc: shlex.quote(f"{_title(wc.experiment)}, N = {wc.width}: robust modes and lottery tickets"),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-histograms {input.h5} --single --histogram-dir {R}/{wildcards.experiment}/histogram "
+        "lottery-scaling plot-histograms {input.h5} --single --histogram-dir {params.histogram_dir} "
         "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
 
 
 rule figure_synergy:
+    conda:
+        CONDA_ENV
     input:
         summary=synergy_table("{experiment}", "summary"),
         samples=synergy_table("{experiment}", "samples"),

@@ -3,6 +3,8 @@
 # ranges (FIT, FIT_RANGES) are read in common.smk: claims and figures name them too.
 
 rule fit:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: [merged_file(wc.experiment, w) for w in EXPERIMENTS[wc.experiment]["widths"]],
     output:

@@ -11,6 +11,8 @@ HISTOGRAM = section("histogram", {k: v for k, v in asdict(ModeSettings()).items(
 
 
 rule histogram_width:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: merged_file(wc.experiment, int(wc.width)),
     output:
@@ -30,6 +32,8 @@ rule histogram_width:
 
 
 rule histogram_table:
+    conda:
+        CONDA_ENV
     input:
         summaries=lambda wc: [histogram_file(wc.experiment, w, "summary") for w in EXPERIMENTS[wc.experiment]["widths"]],
         modes=lambda wc: [histogram_file(wc.experiment, w, "modes") for w in EXPERIMENTS[wc.experiment]["widths"]],

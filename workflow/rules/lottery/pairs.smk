@@ -4,12 +4,6 @@
 # Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}_pairs_*.{png,pdf}
 # Defaults: lottery_scaling/studies/lottery/pairs/settings.py (config section `pairs`, and the
 # stage's two claims under `claims`).
-from lottery_scaling.studies.lottery.pairs.settings import (
-    PairFigureSettings,
-    PairSettings,
-    TicketClaimSettings,
-    WideClaimSettings,
-)
 
 
 localrules:
@@ -20,68 +14,12 @@ localrules:
     figure_pairs_distill,
 
 
-_pairs_config = dict(config.get("pairs") or {})
-_PAIR_FIGS = section("pairs.figures", asdict(PairFigureSettings()), _pairs_config.pop("figures", None))
-if "dpi" not in ((config.get("pairs") or {}).get("figures") or {}) and "dpi" in (config.get("figures") or {}):
-    _PAIR_FIGS["dpi"] = config["figures"]["dpi"]  # the study's figure dpi, unless the stage sets its own
-PAIRS = section("pairs", asdict(PairSettings()), _pairs_config)
-_claims_config = config.get("claims") or {}
-_CLAIM_TICKETS = section("claims.width2_tickets_symmetric", asdict(TicketClaimSettings()), _claims_config.get("width2_tickets_symmetric"))
-_CLAIM_WIDE = section("claims.wide_symmetric_neurons", asdict(WideClaimSettings()), _claims_config.get("wide_symmetric_neurons"))
-
-
 CLAIM_IDS.extend(["width2_tickets_symmetric", "wide_symmetric_neurons"])
 
 
-def _in_scope(experiment, claim):
-    e = EXPERIMENTS[experiment]
-    return e["task"] == claim["task"] and e["activation"] == claim["activation"]
-
-
-def _pair_claim_rows(experiment):
-    """Which rows `pair-claims` writes for an experiment: ticket (needs width 2), wide."""
-    rows = []
-    if _in_scope(experiment, _CLAIM_TICKETS) and 2 in EXPERIMENTS[experiment]["widths"]:
-        rows.append("ticket")
-    if _in_scope(experiment, _CLAIM_WIDE):
-        rows.append("wide")
-    return rows
-
-
-_PAIR_EXP_RE = "|".join(PAIR_EXPERIMENTS) or "(?!x)x"
-
-
-def _widest(experiment):
-    return max(EXPERIMENTS[experiment]["widths"])
-
-
-def _pair_widths(experiment):
-    return [w for w in EXPERIMENTS[experiment]["widths"] if w >= 2]
-
-
-_chosen_ticket_widths = _PAIR_FIGS["ticket_widths"]
-if _chosen_ticket_widths and not any(
-        w in EXPERIMENTS[n]["widths"] for n in PAIR_EXPERIMENTS for w in _chosen_ticket_widths):
-    config_error(f"pairs.figures.ticket_widths: no one-input experiment trains any of {_chosen_ticket_widths}")
-
-
-def _ticket_fig_widths(experiment):
-    chosen = _PAIR_FIGS["ticket_widths"]
-    widths = _pair_widths(experiment)
-    if chosen:
-        return [w for w in widths if w in chosen]
-    return [w for w in widths if w >= 4][-4:]
-
-
-def _opt(flag, value):
-    return "" if value is None else f"{flag} {value!r}"
-
-
-_W_SCALE = _opt("--w-scale", PAIRS["w_scale"])
-_FIG_DPI = int(_PAIR_FIGS["dpi"])
-
-
 rule pairs_width:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: merged_file(wc.experiment, int(wc.width)),
     output:
@@ -105,6 +43,8 @@ rule pairs_width:
 
 
 rule width2_algorithms:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: merged_file(wc.experiment, 2),
     output:
@@ -129,6 +69,8 @@ rule width2_algorithms:
 
 
 rule distill:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
     output:
@@ -146,27 +88,9 @@ rule distill:
         "lottery-scaling distill {input} --out {output} {params.opts} > {log} 2>&1"
 
 
-def _pair_claim_inputs(wc):
-    e = wc.experiment
-    d = pairs_dir(e)
-    rows = _pair_claim_rows(e)
-    out = {"wide": f"{d}/N{_widest(e)}_networks.csv"} if "wide" in rows and _widest(e) >= 2 else {}
-    if "ticket" in rows:
-        out["clusters"] = f"{d}/width2_clusters.csv"
-        out["networks"] = f"{d}/width2_networks.csv"
-    return out
-
-
-def _pair_claim_opts(wc, input):
-    parts = []
-    if "clusters" in input.keys():
-        parts.append(f"--width2-clusters {input.clusters} --width2-networks {input.networks}")
-    if "wide" in input.keys():
-        parts.append(f"--wide-networks {input.wide}")
-    return " ".join(parts)
-
-
 rule pair_claims:
+    conda:
+        CONDA_ENV
     input:
         unpack(_pair_claim_inputs),
     output:
@@ -196,6 +120,8 @@ rule pair_claims:
 
 
 rule pairs_skipped_note:
+    conda:
+        CONDA_ENV
     output:
         f"{R}/{{experiment}}/pairs/SKIPPED.txt",
     log:
@@ -211,15 +137,9 @@ rule pairs_skipped_note:
 
 # ---- figures (figure-only settings are params here, never of the compute rules) ----
 
-def _fig_rule_outputs(name, caption):
-    return {
-        "png": report(f"{R}/figures/{{experiment}}_pairs_{name}.png", caption=f"../../report/lottery/{caption}",
-                      category="Pair and disentangle", subcategory="{experiment}"),
-        "pdf": f"{R}/figures/{{experiment}}_pairs_{name}.pdf",
-    }
-
-
 rule figure_pairs_neurons:
+    conda:
+        CONDA_ENV
     input:
         h5=lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
         tickets=lambda wc: f"{pairs_dir(wc.experiment)}/N{_widest(wc.experiment)}_tickets.csv",
@@ -237,6 +157,8 @@ rule figure_pairs_neurons:
 
 
 rule figure_pairs_tickets:
+    conda:
+        CONDA_ENV
     input:
         h5=lambda wc: [merged_file(wc.experiment, w) for w in _ticket_fig_widths(wc.experiment)],
         tickets=lambda wc: [f"{pairs_dir(wc.experiment)}/N{w}_tickets.csv" for w in _ticket_fig_widths(wc.experiment)],
@@ -254,6 +176,8 @@ rule figure_pairs_tickets:
 
 
 rule figure_pairs_width2:
+    conda:
+        CONDA_ENV
     input:
         h5=lambda wc: merged_file(wc.experiment, 2),
         networks=f"{R}/{{experiment}}/pairs/width2_networks.csv",
@@ -282,14 +206,9 @@ rule figure_pairs_width2:
         "--dpi {params.dpi} > {log} 2>&1"
 
 
-def _distill_fig_inputs(wc):
-    out = {"distilled": f"{pairs_dir(wc.experiment)}/distilled.csv"}
-    if 2 in EXPERIMENTS[wc.experiment]["widths"]:
-        out["width2"] = f"{pairs_dir(wc.experiment)}/width2_networks.csv"
-    return out
-
-
 rule figure_pairs_distill:
+    conda:
+        CONDA_ENV
     input:
         unpack(_distill_fig_inputs),
     output:

@@ -6,6 +6,8 @@ SYNERGY = section("synergy", asdict(SynergySettings()))
 
 
 rule synergy:
+    conda:
+        CONDA_ENV
     input:
         lambda wc: [merged_file(wc.experiment, w) for w in EXPERIMENTS[wc.experiment]["widths"]],
     output:

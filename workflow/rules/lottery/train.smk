@@ -6,22 +6,9 @@ localrules:
     merge_width,
 
 
-# Conservative per-thread speed of the trainer (neuron-sample-steps per second) for runtime requests.
-_SLOW_RATE = 2e8
-
-
-def _train_runtime(wildcards, threads):
-    work = train_work(RUNS[wildcards.run], int(wildcards.width), int(wildcards.hi) - int(wildcards.lo))
-    return 10 + math.ceil(2 * work / (_SLOW_RATE * threads) / 60)
-
-
-def _train_mem(wildcards, threads):
-    s = RUNS[wildcards.run]
-    per_thread = int(wildcards.width) * s["n_train"] * 8 * 4
-    return 1000 + math.ceil(threads * per_thread / 2**20)
-
-
 rule train_chunk:
+    conda:
+        CONDA_ENV
     output:
         chunk_file("{run}", "{width}", "{lo}", "{hi}"),
     log:
@@ -40,12 +27,9 @@ rule train_chunk:
         "--out {output} > {log} 2>&1"
 
 
-def _chunks_of_merged(wildcards):
-    lo, hi = int(wildcards.lo), int(wildcards.hi)
-    return [chunk_file(wildcards.run, wildcards.width, a, b) for a, b in seed_chunks(lo, hi, wildcards.run, wildcards.width)]
-
-
 rule merge_width:
+    conda:
+        CONDA_ENV
     input:
         _chunks_of_merged,
     output:

@@ -39,7 +39,7 @@ def run(args) -> int:
         rows.append([int(res.seed[i]), res.settings.width, res.test_loss[i], d.ticket, d.r2, *d.w, *d.b, *d.v, d.c,
                      d.train_loss, d.test_loss])
     df = pd.DataFrame(rows, columns=COLUMNS).sort_values("test_loss", kind="stable")
-    write_csv(df, args.out, df.columns)
+    write_csv(df, args.out, df.columns, float_format=None)
     best = f"best test MSE {df['test_loss'].iloc[0]:.3g} (seed {int(df['seed'].iloc[0])})" if len(df) else "no network had a mirror pair"
     print(f"distill: {len(df)} networks of width {res.settings.width} distilled to width 2; {best}; wrote {args.out}",
           file=sys.stderr)

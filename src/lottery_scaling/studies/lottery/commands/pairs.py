@@ -78,9 +78,9 @@ def run(args) -> int:
             nt.participation_ratio, nt.n_components_99, ratio, med_m, med_p, int(active.sum()), s,
             mirror_nn_ratio(w_init[i, :, 0], b_init[i], s)[0],
         ])
-    write_csv(pd.DataFrame(tickets, columns=TICKET_COLUMNS), args.out_tickets, TICKET_COLUMNS)
+    write_csv(pd.DataFrame(tickets, columns=TICKET_COLUMNS), args.out_tickets, TICKET_COLUMNS, float_format=None)
     nets = pd.DataFrame(networks, columns=NETWORK_COLUMNS)
-    write_csv(nets, args.out_networks, nets.columns)
+    write_csv(nets, args.out_networks, nets.columns, float_format=None)
     print(
         f"pairs: {len(nets)} networks of width {res.settings.width} ({int((~ok).sum())} diverged skipped), "
         f"{len(tickets)} tickets; median participation ratio {nets['participation_ratio'].median():.3g}, "

@@ -77,9 +77,9 @@ def run(args) -> int:
     clusters = pd.DataFrame(rows)
     bic = pd.DataFrame({"n_clusters": np.arange(1, cl.bic.size + 1), "bic": cl.bic,
                         "chosen": np.arange(1, cl.bic.size + 1) == cl.n_clusters})
-    write_csv(nets, args.out_networks, nets.columns)
-    write_csv(clusters, args.out_clusters, clusters.columns)
-    write_csv(bic, args.out_bic, bic.columns)
+    write_csv(nets, args.out_networks, nets.columns, float_format=None)
+    write_csv(clusters, args.out_clusters, clusters.columns, float_format=None)
+    write_csv(bic, args.out_bic, bic.columns, float_format=None)
     low = clusters.iloc[0]
     print(
         f"width2: {int(ok.sum())} networks -> {cl.n_clusters} clusters (BIC over K=1..{cl.bic.size}"

@@ -12,8 +12,8 @@ SETTINGS = TrainSettings("x2", "silu", width=3, steps=50, n_train=20, n_test=11,
 
 
 @pytest.fixture(scope="module")
-def trained():
-    return train(SETTINGS, np.arange(6))
+def trained(tiny_trained):
+    return tiny_trained
 
 
 def test_roundtrip_keeps_every_dataset_and_setting(tmp_path, trained):

@@ -15,7 +15,7 @@ import yaml
 
 from lottery_scaling.studies.lottery import networks as h5io
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 CONFIG = {
     "results": "results",

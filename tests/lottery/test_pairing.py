@@ -5,6 +5,8 @@ import itertools
 import numpy as np
 import pytest
 
+from ..conftest import write_networks_file
+
 from lottery_scaling.studies.lottery.pairs import pairing
 from lottery_scaling.errors import UserError
 
@@ -114,21 +116,7 @@ def test_d_greater_than_one_is_refused():
 
 
 def _write_networks(path, task, w, b, v, c):
-    from lottery_scaling.studies.lottery import networks as h5io
-    from lottery_scaling.studies.lottery.tasks import make_dataset
-    from lottery_scaling.studies.lottery.trainer import TrainResult, TrainSettings
-
-    s = TrainSettings(task, "silu", w.shape[1], steps=0, n_train=60, n_test=101).resolved()
-    x, y, xt, yt = make_dataset(s.data_spec())
-    from lottery_scaling.studies.lottery.model import mse
-
-    S = w.shape[0]
-    res = TrainResult(
-        settings=s, seed=np.arange(S), w=w, b=b, v=v, c=c,
-        train_loss=mse(w, b, v, c, x, y, "silu"), test_loss=mse(w, b, v, c, xt, yt, "silu"),
-        diverged=np.zeros(S, dtype=bool), loss_curve=np.zeros((S, 2)), curve_step=np.array([0, 1]),
-    )
-    h5io.write_result(path, res)
+    write_networks_file(path, task, w, b, v, c)
 
 
 def test_pair_commands_end_to_end(tmp_path, capsys):
@@ -155,14 +143,14 @@ def test_pair_commands_end_to_end(tmp_path, capsys):
     v8 = rng.uniform(0.5, 2, (5, 8))
     _write_networks(tmp_path / "w8.h5", "x2", w8, b8, v8, np.zeros(5))
     out = tmp_path / "out"
-    assert main(["pairs", str(tmp_path / "w8.h5"), "--tickets-out", str(out / "t.csv"), "--networks-out", str(out / "n.csv")]) == 0
+    assert main(["pairs", str(tmp_path / "w8.h5"), "--out-tickets", str(out / "t.csv"), "--out-networks", str(out / "n.csv")]) == 0
     t = pd.read_csv(out / "t.csv")
     n = pd.read_csv(out / "n.csv")
     assert len(t) == 20 and np.all(t["asymmetry"] < 1e-12)
     assert list(n["n_pairs"]) == [4] * 5 and list(n["n_unmatched"]) == [0] * 5
     assert np.all(n["mirror_nn_ratio"] < 1e-6)  # exact mirrors: the mirrored neighbour is at distance 0
-    assert main(["width2", str(tmp_path / "w2.h5"), "--networks-out", str(out / "w2n.csv"), "--clusters-out",
-                 str(out / "w2c.csv"), "--bic-out", str(out / "w2b.csv"), "--max-clusters", "3", "--align-iterations", "3"]) == 0
+    assert main(["width2", str(tmp_path / "w2.h5"), "--out-networks", str(out / "w2n.csv"), "--out-clusters",
+                 str(out / "w2c.csv"), "--out-bic", str(out / "w2b.csv"), "--max-clusters", "3", "--align-iterations", "3"]) == 0
     cl = pd.read_csv(out / "w2c.csv")
     assert len(cl) == 2
     low = cl.iloc[0]
@@ -190,7 +178,7 @@ def test_pairs_command_refuses_d_greater_than_one(tmp_path, capsys):
                       c=np.zeros(2), train_loss=np.ones(2), test_loss=np.ones(2), diverged=np.zeros(2, dtype=bool),
                       loss_curve=np.zeros((2, 2)), curve_step=np.array([0, 1]))
     h5io.write_result(tmp_path / "p.h5", res)
-    assert main(["pairs", str(tmp_path / "p.h5"), "--tickets-out", str(tmp_path / "t.csv"), "--networks-out", str(tmp_path / "n.csv")]) == 2
+    assert main(["pairs", str(tmp_path / "p.h5"), "--out-tickets", str(tmp_path / "t.csv"), "--out-networks", str(tmp_path / "n.csv")]) == 2
     err = capsys.readouterr().err
     assert "d = 1" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "t.csv").exists()

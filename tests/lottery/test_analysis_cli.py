@@ -8,6 +8,8 @@ import pytest
 
 from lottery_scaling import cli
 
+from ..conftest import write_losses_file
+
 from lottery_scaling.studies.lottery import networks as h5io
 from lottery_scaling.claims import COLUMNS
 from lottery_scaling.studies.lottery.claims import DEFAULT_THRESHOLDS
@@ -15,15 +17,7 @@ from lottery_scaling.studies.lottery.trainer import TrainResult, TrainSettings
 
 
 def fake_file(path, width, loss, activation="silu", diverged=None):
-    S = loss.size
-    settings = TrainSettings("x2", activation, width, steps=10, n_train=20, n_test=31, curve_points=2).resolved()
-    result = TrainResult(
-        settings=settings, seed=np.arange(S), w=np.zeros((S, width, 1)), b=np.zeros((S, width)), v=np.zeros((S, width)),
-        c=np.zeros(S), train_loss=loss.copy(), test_loss=loss, diverged=np.zeros(S, bool) if diverged is None else diverged,
-        loss_curve=np.zeros((S, 2)), curve_step=np.array([0, 10]),
-    )
-    h5io.write_result(path, result)
-    return str(path)
+    return write_losses_file(path, width, loss, activation, diverged)
 
 
 @pytest.fixture(scope="module")
