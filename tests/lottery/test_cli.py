@@ -92,3 +92,34 @@ def test_merge_of_a_corrupt_file_is_one_line(tmp_path):
     proc = run_cli("merge", str(bad), "--out", str(tmp_path / "m.h5"))
     assert proc.returncode == 2 and "bad.h5" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "m.h5").exists()
+
+
+def test_every_study_command_is_found():
+    from lottery_scaling.cli import _command_modules
+
+    names = {name for name, _ in _command_modules()}
+    # shared commands and the lottery study's, including the pair stage's
+    assert {"claims-table", "concat-tables", "train", "merge", "histogram", "pairs", "width2", "distill",
+            "pair-claims", "plot-pairs", "plot-scaling"} <= names
+
+
+@pytest.mark.parametrize("argv", [
+    # an output that is also an input, whatever option names the input
+    ["plot-pairs", "width2", "--h5", "{h5}", "--networks", "{csv}", "--clusters", "{csv}", "--out", "{csv}"],
+    ["pair-claims", "--experiment", "e", "--width2-clusters", "{csv}", "--out", "{csv}"],
+    ["pairs", "{h5}", "--out-tickets", "{h5}", "--out-networks", "{tmp}/n.csv"],
+    ["plot-histograms", "{h5}", "--title", "t", "--histogram-dir", "{tmp}", "--out", "{tmp}/fig.png"],
+])
+def test_an_output_that_is_an_input_is_refused_for_every_command(tmp_path, capsys, argv):
+    from lottery_scaling.cli import main
+
+    (tmp_path / "table.csv").write_text("cluster,size\n1,2\n")
+    (tmp_path / "a.h5").write_bytes(b"")
+    (tmp_path / "fig.png").write_bytes(b"")  # a file inside the --histogram-dir folder
+    subs = {"{h5}": str(tmp_path / "a.h5"), "{csv}": str(tmp_path / "table.csv"), "{tmp}": str(tmp_path)}
+    args = [a.replace(k, v) for a in argv for k, v in [next(((k, v) for k, v in subs.items() if k in a), ("", ""))]]
+    before = (tmp_path / "table.csv").read_text()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "is also an input" in err and len(err.strip().splitlines()) == 1, err
+    assert (tmp_path / "table.csv").read_text() == before

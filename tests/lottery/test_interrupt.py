@@ -27,7 +27,7 @@ CONFIG = {
 
 
 def test_killed_training_job_is_redone(tmp_path):
-    for name in ("Snakefile", "workflow", "src"):
+    for name in ("Snakefile", "workflow", "src", "envs"):
         shutil.copytree(ROOT / name, tmp_path / name) if (ROOT / name).is_dir() else shutil.copy(ROOT / name, tmp_path)
     config = tmp_path / "interrupt.yaml"
     config.write_text(yaml.safe_dump(CONFIG))

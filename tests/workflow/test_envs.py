@@ -29,3 +29,14 @@ def test_conda_env_matches_pyproject_dependencies():
     # the environment installs this package itself
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     assert "-e .." in pip
+
+
+def test_every_rule_runs_in_that_environment():
+    # `snakemake --sdm conda` deploys it only for rules that name it
+    common = (ROOT / "workflow" / "rules" / "common.smk").read_text()
+    assert 'CONDA_ENV = str(Path(workflow.basedir) / "envs" / "lottery-scaling.yaml")' in common
+    rule_files = list((ROOT / "workflow" / "rules").rglob("*.smk"))
+    for path in rule_files:
+        text = path.read_text()
+        rules = re.findall(r"^rule (\w+):\n    conda:\n        CONDA_ENV\n", text, re.M)
+        assert len(rules) == len(re.findall(r"^rule \w+:", text, re.M)), path

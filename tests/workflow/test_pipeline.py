@@ -4,6 +4,7 @@ complete run Snakemake redoes exactly what a change touches (issue 5, rerun beha
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import subprocess
@@ -16,10 +17,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def copy_env(workdir: Path) -> dict:
+    """Environment in which the rules' `lottery-scaling` runs the copy's package (as an editable
+    install of that checkout would), so an edit of the copy is what runs."""
+    return dict(os.environ, PYTHONPATH=str(workdir / "src"))
+
+
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", *args],
-        cwd=workdir, capture_output=True, text=True,
+        cwd=workdir, capture_output=True, text=True, env=copy_env(workdir),
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
@@ -40,7 +47,7 @@ def planned_jobs(workdir: Path, configfile: Path) -> list[tuple[str, str]]:
 def pipeline(tmp_path_factory):
     """A copy of the workflow, run to completion on config/test.yaml."""
     work = tmp_path_factory.mktemp("pipeline")
-    for name in ("Snakefile", "workflow", "src", "config", "config.yaml"):
+    for name in ("Snakefile", "workflow", "src", "config", "config.yaml", "envs"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
     config = work / "config" / "test.yaml"
@@ -116,7 +123,7 @@ def test_changing_a_figure_setting_reruns_only_figure_rules(pipeline):
 
 def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
     work, config = pipeline
-    kernels = work / "src" / "lottery_scaling" / "_kernels.py"
+    kernels = work / "src" / "lottery_scaling" / "studies" / "lottery" / "_kernels.py"
     original = kernels.read_text()
     try:
         kernels.write_text(original + "\n# a change of the core\n")
@@ -163,3 +170,39 @@ def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, mess
     assert message in text
     assert "Traceback" not in text and 'File "' not in text
     assert len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def test_report_is_written_with_the_declared_dependencies(pipeline):
+    # `snakemake --report` needs pygments, which the test extras (pytest) bring but a user's
+    # `pip install -e .` does not unless the project declares it.
+    import tomllib
+
+    work, config = pipeline
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.lower().startswith("pygments") for d in deps), deps
+    proc = snakemake(work, "--configfile", str(config), "--report", "report.html")
+    html = (work / "report.html").read_text(errors="replace")
+    assert "Claims" in html and "Scaling law" in html and "Pair and disentangle" in html, proc.stderr[-2000:]
+
+
+def test_lint_is_clean(pipeline):
+    work, config = pipeline
+    proc = snakemake(work, "--lint", "--configfile", str(config), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Lints for" not in text, text[-3000:]
+
+
+def test_a_lottery_scaling_of_other_code_on_path_stops_the_run(pipeline, tmp_path):
+    # the rules run `lottery-scaling` from PATH; if it runs another package than this checkout's,
+    # the run stops before any job, naming both
+    work, config = pipeline
+    other = tmp_path / "other" / "lottery_scaling"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("__version__ = 'other'\n")
+    env = dict(os.environ, PYTHONPATH=str(other.parent))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(config)],
+                          cwd=work, capture_output=True, text=True, env=env)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Config error: the lottery-scaling on PATH" in text and str(other) in text, text[-2000:]
+    assert "Traceback" not in text

@@ -61,7 +61,7 @@ def _snakemake(work: Path, *extra: str, timeout: int = 900) -> subprocess.Comple
 @pytest.fixture(scope="module")
 def slurm_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("slurm")
-    for name in ("Snakefile", "workflow", "src"):
+    for name in ("Snakefile", "workflow", "src", "envs"):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
     (work / "slurm-test.yaml").write_text(yaml.safe_dump(CONFIG))
