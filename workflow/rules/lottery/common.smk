@@ -1,10 +1,15 @@
 # Helpers of the lottery study's rules: experiments and their runs, seed chunks, and the paths of
 # every stage's outputs (so each rule file of the study needs only this file and ../common.smk).
-import hashlib
 
 from lottery_scaling.provenance import core_hash
 from lottery_scaling.studies.lottery.figures import ACTIVATION_LABELS
 from lottery_scaling.studies.lottery.fit import DEFAULT_RANGES, FitSettings
+from lottery_scaling.studies.lottery.pairs.settings import (
+    PairFigureSettings,
+    PairSettings,
+    TicketClaimSettings,
+    WideClaimSettings,
+)
 from lottery_scaling.studies.lottery.runs import RUN_NAME_PATTERN, run_name
 from lottery_scaling.studies.lottery.tasks import input_dim
 from lottery_scaling.studies.lottery.trainer import TrainSettings
@@ -209,6 +214,8 @@ def _chunks_of_merged(wildcards):
 
 
 # ---- helpers of claims.smk ----
+
+
 def _claims_inputs(wildcards):
     return [
         path
@@ -218,6 +225,8 @@ def _claims_inputs(wildcards):
 
 
 # ---- helpers of figures.smk ----
+
+
 def _histogram_figure_inputs(wc, widths):
     return {
         "h5": [merged_file(wc.experiment, w) for w in widths],
@@ -231,13 +240,7 @@ def _title(experiment):
     return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {e['task']} ({experiment})"
 
 
-# ---- helpers of pairs.smk ----
-from lottery_scaling.studies.lottery.pairs.settings import (
-    PairFigureSettings,
-    PairSettings,
-    TicketClaimSettings,
-    WideClaimSettings,
-)
+# ---- helpers of pairs.smk (the stage's settings, parsed once) ----
 
 _pairs_config = dict(config.get("pairs") or {})
 _PAIR_FIGS = section("pairs.figures", asdict(PairFigureSettings()), _pairs_config.pop("figures", None))
