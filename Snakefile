@@ -34,6 +34,15 @@ localrules:
     all,
 
 
+# On SLURM (profiles/slurm): report cancelled/preempted jobs as failures and refuse jobs
+# larger than a node before submission (issue 12; src/lottery_scaling/slurm.py). A no-op
+# for every other executor.
+onstart:
+    from lottery_scaling.slurm import on_start
+
+    on_start(workflow)
+
+
 rule all:
     input:
         all_outputs(),

@@ -197,15 +197,16 @@ wildcard_constraints:
 _SLOW_RATE = 2e8
 
 
-def _train_runtime(wildcards, threads):
+# A retry (profile: retries) of a job that ran out of time or memory asks for 2x, 3x as much.
+def _train_runtime(wildcards, threads, attempt):
     work = train_work(RUNS[wildcards.run], int(wildcards.width), int(wildcards.hi) - int(wildcards.lo))
-    return 10 + math.ceil(2 * work / (_SLOW_RATE * threads) / 60)
+    return attempt * (10 + math.ceil(2 * work / (_SLOW_RATE * threads) / 60))
 
 
-def _train_mem(wildcards, threads):
+def _train_mem(wildcards, threads, attempt):
     s = RUNS[wildcards.run]
     per_thread = int(wildcards.width) * s["n_train"] * 8 * 4
-    return 1000 + math.ceil(threads * per_thread / 2**20)
+    return attempt * (1000 + math.ceil(threads * per_thread / 2**20))
 
 
 def _chunks_of_merged(wildcards):
