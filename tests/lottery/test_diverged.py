@@ -52,11 +52,14 @@ def test_width2_figures_and_ticket_claim_of_empty_tables(diverged, capsys):
                "--out-activations-x", *outs[2:4], "--out-activations-z", *outs[4:6], "--out-lottery-ticket", *outs[6:],
                "--dpi", 30) == 0
     assert all(p.stat().st_size > 0 for p in outs)
+    wide = d / "N4_wide_networks.csv"
+    assert run("pairs", files[4], "--out-tickets", d / "N4_wide_tickets.csv", "--out-networks", wide) == 0
     out = d / "pair_claims.csv"
-    assert run("pair-claims", "--experiment", "e", "--rows", "ticket", "--width2-clusters", clusters,
-               "--width2-networks", nets, "--out", out) == 0
-    row = pd.read_csv(out).iloc[0]
-    assert row["verdict"] == "not tested" and "every network diverged" in row["detail"]
+    assert run("pair-claims", "--experiment", "e", "--rows", "ticket", "wide", "--width2-clusters", clusters,
+               "--width2-networks", nets, "--wide-networks", wide, "--wide-min-width", 4, "--out", out) == 0
+    rows = pd.read_csv(out)
+    assert len(rows) == 2 and (rows["verdict"] == "not tested").all()
+    assert rows["detail"].str.contains("every network").all(), rows["detail"].tolist()
 
 
 def test_claims_of_an_experiment_whose_networks_all_diverged_say_so():

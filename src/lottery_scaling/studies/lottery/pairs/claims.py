@@ -70,9 +70,11 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
             "median plain-NN distance of the neurons (w, b)")
     base = dict(claim=claim, experiment=experiment, statistic=stat,
                 threshold=f"upper end of the bootstrap interval of T <= {max_ratio} x median T of the same networks at initialisation")
-    if networks is None or len(networks) == 0:
+    if networks is None:
         return row(**base, verdict="not tested",
                     detail="no trained width to test")
+    if len(networks) == 0:  # `pairs` leaves diverged networks out
+        return row(**base, verdict="not tested", detail="every network of the widest width diverged")
     width = int(networks["width"].iloc[0])
     if width < min_width:
         return row(**base, verdict="not tested",
