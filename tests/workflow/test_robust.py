@@ -64,3 +64,56 @@ def test_an_experiment_whose_networks_all_diverge_runs_to_the_end(work):
     assert mine["detail"].str.contains("every network diverged").all(), mine["detail"].tolist()
     assert (results / "figures" / "x2_leaky_relu_pairs_fig9_pca.png").is_file()
     assert "every network diverged" in (results / "logs" / "pairs" / "x2_leaky_relu" / "width2_algorithms.log").read_text()
+
+
+def _config(**changes) -> str:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+    for key, value in changes.items():
+        target = config
+        *parents, last = key.split(".")
+        for p in parents:
+            target = target.setdefault(p, {})
+        target[last] = value
+    return yaml.safe_dump(config)
+
+
+DUPLICATE_EXPERIMENT = """\
+results: results
+experiments:
+  x2_silu: {task: x2, activation: silu, widths: [1], seeds: 4}
+  x2_silu: {task: x2, activation: relu, widths: [1], seeds: 4}
+"""
+DUPLICATE_TOP = """\
+results: results
+seeds_per_job: 10
+experiments:
+  x2_silu: {task: x2, activation: silu, widths: [1], seeds: 4}
+seeds_per_job: 2
+"""
+
+
+@pytest.mark.parametrize("config_text, message", [
+    (DUPLICATE_EXPERIMENT, "key 'x2_silu' appears twice in one mapping (lines 3 and 4)"),
+    (DUPLICATE_TOP, "key 'seeds_per_job' appears twice in one mapping (lines 2 and 5)"),
+    (_config(**{"experiments.x2_silu.seeds": 10_000_000}),
+     "experiments.x2_silu: 2500002 training jobs (10000000 seeds x 3 widths in chunks of seeds_per_job 12), "
+     "more than limits.max_train_chunks 20000"),
+    (_config(**{"training.steps": 10**12}), "neuron-sample-steps (widths x seeds x steps x n_train), more than limits.max_train_work 1e+15"),
+    (_config(**{"training.n_train": 10**9, "limits": {"max_job_memory": "16G"}}),
+     "a training job (12 seeds of width 4, n_train 1000000000, n_test 101) needs about 208 GB of memory, more than 16 GB"),
+    (_config(**{"training.init_seed": 2**70}), "training.init_seed: 1180591620717411303424 is greater than the maximum"),
+])
+def test_unbounded_or_ambiguous_configs_are_refused_at_once(work, config_text, message):
+    proc = snakemake(work, config_text, "-n")
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and message in text, text[-3000:]
+    assert "Traceback" not in text and len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def test_limits_can_be_raised_explicitly(work):
+    text = _config(**{"training.steps": 10**12, "limits": {"max_train_work": 1e30, "max_job_memory": "2T"}})
+    proc = snakemake(work, text, "-n", "-p")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "--max-memory 2000000000000" in proc.stdout + proc.stderr
