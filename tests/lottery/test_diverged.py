@@ -59,7 +59,7 @@ def test_width2_figures_and_ticket_claim_of_empty_tables(diverged, capsys):
                "--width2-networks", nets, "--wide-networks", wide, "--wide-min-width", 4, "--out", out) == 0
     rows = pd.read_csv(out)
     assert len(rows) == 2 and (rows["verdict"] == "not tested").all()
-    assert rows["detail"].str.contains("every network").all(), rows["detail"].tolist()
+    assert rows["detail"].str.contains("every network diverged").all(), rows["detail"].tolist()
 
 
 def test_claims_of_an_experiment_whose_networks_all_diverged_say_so():

@@ -74,7 +74,7 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
         return row(**base, verdict="not tested",
                     detail="no trained width to test")
     if len(networks) == 0:  # `pairs` leaves diverged networks out
-        return row(**base, verdict="not tested", detail="every network of the widest width diverged")
+        return row(**base, verdict="not tested", detail="every network diverged at the widest width")
     width = int(networks["width"].iloc[0])
     if width < min_width:
         return row(**base, verdict="not tested",
