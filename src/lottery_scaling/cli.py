@@ -133,6 +133,9 @@ def main(argv=None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"{args._prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
+    except MemoryError as exc:  # e.g. past a memory check that --max-memory overrode
+        print(f"{args._prog}: error: out of memory ({exc or 'allocation failed'})", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"{args._prog}: interrupted", file=sys.stderr)
         return 130

@@ -29,3 +29,14 @@ def save(fig, paths, dpi: int = 150) -> None:
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format=Path(path).suffix.lstrip("."), dpi=dpi, bbox_inches="tight")
     pyplot().close(fig)
+
+
+def save_note(paths, title: str, message: str, dpi: int = 150) -> None:
+    """A figure that only says why there is nothing to draw (e.g. every network diverged), so a
+    stage still writes every output it promises and the reason is where the figure would be."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 2.5))
+    ax.axis("off")
+    ax.set_title(title, fontsize=9)
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10, transform=ax.transAxes)
+    save(fig, paths, dpi)

@@ -89,6 +89,44 @@ def _check_same_package():
         )
 
 
+def _check_duplicate_keys():
+    """YAML keeps the last of two equal keys in a mapping without a word, so two experiments with
+    one name, or a repeated top-level key, would be merged silently: refuse them with the line.
+    Snakemake has already loaded the files; this reads each again with a loader that notices."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # yaml reports an unhashable key itself
+            if key in seen:
+                raise ValueError(f"key {key!r} appears twice in one mapping (lines {seen[key]} and "
+                                 f"{key_node.start_mark.line + 1}); the second would silently replace the first")
+            seen[key] = key_node.start_mark.line + 1
+        return loader.construct_mapping(node, deep=deep)
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    for path in workflow.configfiles:
+        try:
+            text = Path(path).read_text()
+        except OSError:
+            continue  # snakemake itself reports a config file it cannot read
+        try:
+            yaml.load(text, Loader=_Loader)
+        except ValueError as exc:
+            config_error(f"{path}: {exc}")
+        except yaml.YAMLError:
+            pass  # snakemake itself reports a file that is not YAML
+
+
+_check_duplicate_keys()
 _check_schema()
 validate(config, str(_SCHEMA))
 _check_same_package()

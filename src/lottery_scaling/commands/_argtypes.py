@@ -53,3 +53,18 @@ def h5_output(text: str) -> str:
     if not text.endswith((".h5", ".hdf5")):
         raise argparse.ArgumentTypeError(f"must be a file name ending in .h5 or .hdf5, got {text!r}")
     return text
+
+
+def int_in_range(lo: int, hi: int, hi_text: str | None = None):
+    """An integer lo <= value < hi (hi_text: how to write hi in the message, e.g. '2**63')."""
+    def parse(text: str) -> int:
+        allowed = f"an integer >= {lo} and < {hi_text or hi}"
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if not lo <= value < hi:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        return value
+
+    return parse

@@ -21,6 +21,9 @@ LOTTERY_CORE_HASH = core_hash("lottery")
 _TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task", "activation", "width")]
 _TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}
 _MAX_SEEDS = 10_000_000  # the schema's bound on a seed count; the DAG lists every chunk
+# Bounds on what the config may plan (config `limits`, README "Limits"): checked per experiment
+# from arithmetic alone, before any chunk list is built, so a huge config is refused at once.
+LIMITS = section("limits", {"max_train_chunks": 20000, "max_train_work": 1e15, "max_job_memory": None})
 
 
 def _settings(task, activation, training):
@@ -58,6 +61,7 @@ def _experiment(name, spec):
         config_error(f"experiments.{name}.seeds: at most {_MAX_SEEDS} seeds per experiment, got {seeds}")
     if 2 in spec["widths"] and hi - lo < 2:
         config_error(f"experiments.{name}.seeds: width 2 is trained, and its algorithms need at least 2 seeds; got {seeds}")
+    _check_limits(name, spec, settings, lo, hi)
     return {
         "name": name,
         "task": spec["task"],
@@ -69,7 +73,49 @@ def _experiment(name, spec):
     }
 
 
+def _job_memory_bound():
+    """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
+    from lottery_scaling.studies.lottery.budget import machine_memory_bytes, parse_size
+
+    value = LIMITS["max_job_memory"]
+    if value is None:
+        return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
+    try:
+        return parse_size(value), "limits.max_job_memory"
+    except ValueError as exc:
+        config_error(f"limits.max_job_memory: {exc}")
+
+
+def _check_limits(name, spec, settings, lo, hi):
+    """Refuse an experiment whose chunks, work or per-job memory exceed config `limits`."""
+    from lottery_scaling.studies.lottery.budget import format_bytes, train_memory_bytes
+
+    widths = spec["widths"]
+    chunks = len(widths) * ((hi - 1) // SEEDS_PER_JOB - lo // SEEDS_PER_JOB + 1)
+    if chunks > LIMITS["max_train_chunks"]:
+        config_error(f"experiments.{name}: {chunks} training jobs ({hi - lo} seeds x {len(widths)} widths in chunks of "
+                     f"seeds_per_job {SEEDS_PER_JOB}), more than limits.max_train_chunks {LIMITS['max_train_chunks']}; "
+                     "raise seeds_per_job, or limits.max_train_chunks if the DAG really should hold them")
+    work = sum(widths) * (hi - lo) * settings["steps"] * settings["n_train"]
+    if work > LIMITS["max_train_work"]:
+        config_error(f"experiments.{name}: {work:.3g} neuron-sample-steps (widths x seeds x steps x n_train), more than "
+                     f"limits.max_train_work {LIMITS['max_train_work']:.3g}; raise limits.max_train_work to run it anyway")
+    n = min(SEEDS_PER_JOB, hi - lo)
+    need = train_memory_bytes(input_dim(spec["task"]), max(widths), n, settings["n_train"], settings["n_test"],
+                              settings["curve_points"], settings["dtype"], TRAIN_THREADS)
+    bound, what = _job_memory_bound()
+    if bound is not None and need > bound:
+        config_error(f"experiments.{name}: a training job ({n} seeds of width {max(widths)}, n_train {settings['n_train']}, "
+                     f"n_test {settings['n_test']}) needs about {format_bytes(need)} of memory, more than "
+                     f"{format_bytes(bound)} ({what})")
+
+
 EXPERIMENTS = {name: _experiment(name, spec) for name, spec in config["experiments"].items()}
+_all_chunks = sum(len(e["widths"]) * ((e["seeds"][1] - 1) // SEEDS_PER_JOB - e["seeds"][0] // SEEDS_PER_JOB + 1)
+                  for e in EXPERIMENTS.values())
+if _all_chunks > LIMITS["max_train_chunks"]:
+    config_error(f"experiments: {_all_chunks} training jobs in all experiments together, more than "
+                 f"limits.max_train_chunks {LIMITS['max_train_chunks']}; raise seeds_per_job, or limits.max_train_chunks")
 RUNS = {e["run"]: e["settings"] for e in EXPERIMENTS.values()}
 # Experiments with one input (d = 1): the pair-and-disentangle stage applies to them only.
 PAIR_EXPERIMENTS = [n for n, e in EXPERIMENTS.items() if input_dim(e["task"]) == 1]
@@ -108,8 +154,9 @@ def _chunk_ends_on_disk(run, width, start, limit):
 
 
 def train_cli_args(settings):
-    """Command-line options of `lottery-scaling train` for a settings dict."""
-    args = []
+    """Command-line options of `lottery-scaling train` for a settings dict (plus --max-memory when
+    the config sets limits.max_job_memory: the train command's own default bound is its machine's memory)."""
+    args = [f"--max-memory {_job_memory_bound()[0]}"] if LIMITS["max_job_memory"] is not None else []
     for key, value in settings.items():
         if key in ("task", "activation"):
             args.append(f"--{key} {value}")

@@ -219,7 +219,21 @@ def evaluate(thresholds: dict, experiments: list[ExperimentTables]) -> list[dict
     rows = []
     for claim, defaults in DEFAULT_THRESHOLDS.items():
         rows += JUDGES[claim](claim, {**defaults, **thresholds.get(claim, {})}, experiments)
+    # an experiment in which every network diverged cannot test anything: say that, not "too few widths"
+    diverged = {e.name: reason for e in experiments if (reason := all_diverged(e))}
+    for r in rows:
+        if r["verdict"] == "not tested" and r["experiment"] in diverged:
+            r["detail"] = diverged[r["experiment"]]
     return rows
+
+
+def all_diverged(e: ExperimentTables) -> str:
+    """'every network diverged (...)' when no trained width of the experiment has a usable network, else ''."""
+    h = e.histogram
+    if len(h) == 0 or (h["n_used"] > 0).any():
+        return ""
+    return (f"every network diverged ({int(h['n_diverged'].sum())} of {int(h['n_seeds'].sum())} networks "
+            f"at widths {' '.join(str(int(w)) for w in h['width'])})")
 
 
 def check_thresholds(thresholds: dict) -> None:

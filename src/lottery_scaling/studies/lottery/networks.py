@@ -76,16 +76,54 @@ def read_result(path) -> TrainResult:
             missing = [name for name in DATASETS if name not in h5]
             if missing:
                 raise UserError(f"{path}: missing dataset(s) {', '.join(missing)}")
+            not_datasets = [name for name in DATASETS if not isinstance(h5[name], h5py.Dataset)]
+            if not_datasets:
+                raise UserError(f"{path}: {', '.join(not_datasets)} must be dataset(s), found a group or link")
             data = {name: h5[name][()] for name in DATASETS}
-            settings_dict = json.loads(h5.attrs["settings_json"])
-            seconds = float(h5.attrs.get("train_seconds", 0.0))
+            if "settings_json" not in h5.attrs:
+                raise UserError(f"{path}: attribute settings_json missing")
+            settings_json = h5.attrs["settings_json"]
+            seconds = h5.attrs.get("train_seconds", 0.0)
     except UserError:
         raise
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, TypeError) as exc:
         raise UserError(f"{path}: cannot read as HDF5 (truncated or corrupt?): {exc}") from None
-    settings = settings_from_dict(settings_dict)
-    _check_shapes(path, data, settings)
+    settings = _settings_of_file(path, settings_json)
+    _check_datasets(path, data, settings)
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        raise UserError(f"{path}: attribute train_seconds must be a number, got {seconds!r}") from None
     return TrainResult(settings=settings, seconds=seconds, **data)
+
+
+# the kind of number each dataset must hold (numpy dtype kinds: b bool, i/u integer, f float)
+_KINDS = {"seed": "iu", "w": "iuf", "b": "iuf", "v": "iuf", "c": "iuf", "train_loss": "iuf", "test_loss": "iuf",
+          "diverged": "biu", "loss_curve": "iuf", "curve_step": "iu"}
+_KIND_WORDS = {"iu": "integers", "iuf": "numbers", "biu": "booleans"}
+
+
+def _settings_of_file(path, settings_json) -> TrainSettings:
+    """The training settings of a file from its settings_json attribute, checked like any settings."""
+    if isinstance(settings_json, bytes):
+        settings_json = settings_json.decode("utf-8", errors="replace")
+    try:
+        values = json.loads(settings_json) if isinstance(settings_json, str) else None
+    except ValueError as exc:
+        raise UserError(f"{path}: attribute settings_json is not JSON ({exc})") from None
+    if not isinstance(values, dict):
+        raise UserError(f"{path}: attribute settings_json must be a JSON object of training settings")
+    missing = [k for k in ("task", "activation", "width") if k not in values]
+    if missing:
+        raise UserError(f"{path}: settings_json lacks {', '.join(missing)}")
+    try:
+        settings = settings_from_dict(values)
+        settings.validate()
+    except UserError as exc:
+        raise UserError(f"{path}: settings_json: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise UserError(f"{path}: settings_json has a value of the wrong type ({exc})") from None
+    return settings
 
 
 def settings_from_dict(values: dict) -> TrainSettings:
@@ -93,6 +131,24 @@ def settings_from_dict(values: dict) -> TrainSettings:
     if values.get("x_range") is not None:
         values["x_range"] = tuple(values["x_range"])
     return TrainSettings(**{k: values[k] for k in _SETTING_NAMES if k in values})
+
+
+def _check_datasets(path, data: dict, settings: TrainSettings) -> None:
+    """Every dataset holds numbers of its kind, with the shapes of the layout."""
+    from .tasks import input_dim
+
+    for name, kinds in _KINDS.items():
+        value = data[name] = np.asarray(data[name]) if isinstance(data[name], np.generic) else data[name]
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in kinds:
+            what = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
+            raise UserError(f"{path}: dataset {name} must hold {_KIND_WORDS[kinds]}, found {what}")
+    for name in ("seed", "curve_step"):
+        if data[name].ndim != 1:
+            raise UserError(f"{path}: dataset {name} has shape {data[name].shape}, expected a 1-d array")
+    _check_shapes(path, data, settings)
+    d = input_dim(settings.task)
+    if data["w"].shape[2] != d:
+        raise UserError(f"{path}: dataset w has shape {data['w'].shape}, expected input dimension {d} of task {settings.task}")
 
 
 def _check_shapes(path, data: dict, settings: TrainSettings) -> None:

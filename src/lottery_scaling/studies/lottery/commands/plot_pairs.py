@@ -38,7 +38,11 @@ def _need(args, *names):
 
 
 def run(args) -> int:
+    import sys
+
     from ..pairs import figures as pf
+    from ....plotting import save_note
+    from .width2 import diverged_reason
     from ....errors import UserError
     from ..tasks import target
     from ....tables import read_csv
@@ -53,18 +57,26 @@ def run(args) -> int:
         _need(args, "h5", "tickets")
         if len(args.h5) != len(args.tickets):
             raise UserError("--h5 and --tickets need the same number of files")
-        rows = []
+        rows, skipped = [], []
         for h5, tpath in zip(args.h5, args.tickets):
             res, ok, x, y, _, _ = load_d1(h5)
-            if not ok.any():
-                raise UserError(f"{h5}: every network diverged; nothing to draw")
+            if not ok.any():  # nothing to draw for this width: say so (in the figure) instead of failing
+                skipped.append(f"N = {res.settings.width}: {diverged_reason(0, ok.size)}")
+                continue
             i = pf.median_loss_index(res.test_loss, ok)
             tickets = read_csv(tpath, tcols)
             w, b, v = res.w[i, :, 0], res.b[i], res.v[i]
             pairing = pf.pairing_from_tickets(tickets, int(res.seed[i]), w.size)
             rows.append(dict(width=res.settings.width, seed=int(res.seed[i]), test_loss=float(res.test_loss[i]), w=w, b=b,
                              v=v, pairing=pairing, x=x, y=y, act=res.settings.activation, task=res.settings.task))
+        if not rows or (args.kind == "neurons" and not ok.any()):  # neurons draws the last (widest) file
+            save_note([png, pdf], f"{args.subject or res.settings.task + ' / ' + res.settings.activation}: nothing to draw",
+                      "\n".join(skipped), args.dpi)
+            print(f"plot-pairs {args.kind}: nothing to draw ({'; '.join(skipped)}); wrote {png}", file=sys.stderr)
+            return 0
         subject = args.subject or f"{rows[0]['task']} / {rows[0]['act']}"
+        if skipped:
+            print(f"plot-pairs {args.kind}: left out {'; '.join(skipped)}", file=sys.stderr)
         if args.kind == "neurons":
             r = rows[-1]
             title = (f"{subject}, N = {r['width']}: first-layer (w, b) of the median-loss network (seed {r['seed']}), "
@@ -74,11 +86,17 @@ def run(args) -> int:
             pf.fig_tickets(rows, png, pdf, args.dpi, subject=subject)
     elif args.kind == "width2":
         _need(args, "h5", "networks", "clusters", "out_activations_x", "out_activations_z", "out_lottery_ticket")
-        res, _, x, _, _, _ = load_d1(args.h5[0])
+        res, ok, x, _, _, _ = load_d1(args.h5[0])
         nets = read_csv(args.networks, ["seed", "test_loss", "cluster", "pc1", "pc2", "symmetric", "w1", "w2", "b1", "b2", "v1", "v2", "c"])
         clusters = read_csv(args.clusters, ["cluster", "size", "share", "symmetric", "representative_seed"])
         act, task = res.settings.activation, res.settings.task
         subject = args.subject or f"{task} / {act}"
+        if len(nets) == 0 or len(clusters) == 0:  # `width2` had fewer than 2 networks to cluster
+            why = diverged_reason(int(ok.sum()), ok.size)
+            for paths in ([png, pdf], args.out_activations_x, args.out_activations_z, args.out_lottery_ticket):
+                save_note(paths, f"{subject}: width-2 algorithms", f"nothing to draw: {why}", args.dpi)
+            print(f"plot-pairs width2: nothing to draw ({why}); wrote {png}", file=sys.stderr)
+            return 0
         pf.fig_pca(nets, png, pdf, args.dpi, subject=subject)
         pf.fig_activations(nets, clusters, x, act, *args.out_activations_x, *args.out_activations_z, dpi=args.dpi, subject=subject)
         pf.fig_lottery_ticket(nets, clusters, x, lambda xx: target(task, xx.reshape(-1, 1)), act, *args.out_lottery_ticket, dpi=args.dpi,

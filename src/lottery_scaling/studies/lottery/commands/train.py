@@ -9,7 +9,8 @@ import time
 from ..model import ACTIVATIONS
 from ..tasks import TASKS
 from ..trainer import DTYPES, TrainSettings
-from ....commands._argtypes import finite_float, h5_output, int_at_least, positive_float
+from ..budget import SEED_LIMIT
+from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float
 
 HELP = "train networks of one width for a range of seeds and write them to an HDF5 file"
 _DEFAULTS = TrainSettings("x2", "silu", 1)
@@ -19,7 +20,7 @@ def configure(p) -> None:
     p.add_argument("--task", required=True, choices=TASKS, help="target function")
     p.add_argument("--activation", required=True, choices=ACTIVATIONS, help="hidden-layer activation")
     p.add_argument("--width", required=True, type=int_at_least(1), help="hidden neurons N")
-    p.add_argument("--seeds", required=True,
+    p.add_argument("--seeds", required=True, type=_seeds,
                    help="which seeds: START:STOP (half-open, e.g. 0:1000), one seed N, or a list N,M,... "
                         "(note: a single number is that one seed; the config's `seeds: N` means 0:N)")
     p.add_argument("--out", required=True, type=h5_output, help="output HDF5 file (written atomically)")
@@ -33,11 +34,14 @@ def configure(p) -> None:
     p.add_argument("--n-train", type=int_at_least(1), default=_DEFAULTS.n_train, help="training points M (default %(default)s)")
     p.add_argument("--n-test", type=int_at_least(1), default=None, help="test points (default 10001 for d=1, 10000 for d>1)")
     p.add_argument("--x-range", nargs=2, type=finite_float, metavar=("LO", "HI"), default=None, help="input interval (default -2 2 for d=1, -1 1 for d>1)")
-    p.add_argument("--data-seed", type=int_at_least(0), default=_DEFAULTS.data_seed, help="seed of the random inputs for d>1 (default %(default)s)")
-    p.add_argument("--init-seed", type=int_at_least(0), default=_DEFAULTS.init_seed, help="initialisation stream; equal values share initial networks (default %(default)s)")
+    p.add_argument("--data-seed", type=int_in_range(0, SEED_LIMIT, "2**63"), default=_DEFAULTS.data_seed, help="seed of the random inputs for d>1 (default %(default)s)")
+    p.add_argument("--init-seed", type=int_in_range(0, SEED_LIMIT, "2**63"), default=_DEFAULTS.init_seed, help="initialisation stream; equal values share initial networks (default %(default)s)")
     p.add_argument("--dtype", choices=DTYPES, default=_DEFAULTS.dtype, help="training precision (default %(default)s)")
     p.add_argument("--curve-points", type=int_at_least(2), default=_DEFAULTS.curve_points, help="points of the stored loss curve (default %(default)s)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
+                   help="refuse a training whose arrays are estimated to need more than SIZE (e.g. 200G; "
+                        "default: this machine's physical memory)")
     p.add_argument("--label", default=None, help="name for progress lines (default task/activation/N)")
 
 
@@ -54,7 +58,8 @@ def run(args) -> int:
         x_range=tuple(args.x_range) if args.x_range else None, data_seed=args.data_seed,
         init_seed=args.init_seed, dtype=args.dtype, curve_points=args.curve_points,
     ).resolved()
-    seeds = trainer.parse_seeds(args.seeds)
+    _check_memory(settings, args)
+    seeds = trainer.parse_seeds(args.seeds[0])
     label = args.label or f"{args.task}/{args.activation}/N={args.width}"
     log = _ProgressLog(label)
     log.start(seeds.size, settings)
@@ -67,6 +72,61 @@ def run(args) -> int:
         file=sys.stderr, flush=True,
     )
     return 0
+
+
+def _seeds(text: str):
+    """(text, number of seeds) after checking every seed is an integer in [0, 2**63) (int64 in the
+    file), without building the list, so that a huge range is refused by the memory check."""
+    import argparse
+
+    try:
+        if ":" in text:
+            lo, hi = (int(p) for p in text.split(":"))
+            values, count = (lo, hi - 1), hi - lo
+        else:
+            values = [int(p) for p in text.split(",")]
+            count = len(values)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must look like START:STOP, N or N,M,...; got {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be a non-empty set of integers >= 0; got {text!r}")
+    bad = [v for v in values if not 0 <= v < SEED_LIMIT]
+    if bad:
+        raise argparse.ArgumentTypeError(f"seeds must be integers >= 0 and < 2**63 (stored as int64), got {bad[0]}")
+    return text, count
+
+
+def _size(text: str) -> int:
+    import argparse
+
+    from ..budget import parse_size
+
+    try:
+        value = parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a size > 0, got {text!r}")
+    return value
+
+
+def _check_memory(settings, args) -> None:
+    """Refuse, before allocating, a training whose arrays would not fit (the bound: --max-memory)."""
+    from ..budget import format_bytes, machine_memory_bytes, train_memory_bytes
+    from ..tasks import input_dim
+    from ....errors import UserError
+
+    threads = args.threads or os.cpu_count() or 1
+    need = train_memory_bytes(input_dim(settings.task), settings.width, args.seeds[1], settings.n_train,
+                              settings.n_test, settings.curve_points, settings.dtype, threads)
+    bound, what = args.max_memory, "--max-memory"
+    if bound is None:
+        bound, what = machine_memory_bytes(), "this machine's memory"
+    if bound is not None and need > bound:
+        raise UserError(
+            f"{args.seeds[1]} networks of width {settings.width} on {settings.n_train} training and {settings.n_test} "
+            f"test points need about {format_bytes(need)} of memory, more than {format_bytes(bound)} ({what}); "
+            f"use fewer --seeds or smaller --width, --n-train or --n-test, or pass --max-memory SIZE if the machine really has it")
 
 
 def _interruptible(work, label):

@@ -34,9 +34,12 @@ PAPER_TICKET = {"abs_w": 0.830, "b": -1.168, "v": 5.686, "c": 3.154}
 def ticket_row(experiment, clusters, networks, min_share) -> dict:
     claim = "width2_tickets_symmetric"
     stat = "width-2 lottery tickets are symmetric pairs: share of symmetric networks in the lowest-loss width-2 cluster"
-    if clusters is None or len(clusters) == 0:
+    if clusters is None:
         return row(claim, experiment, stat, threshold=f"share >= {min_share}", verdict="not tested",
                    detail="width 2 not trained in this experiment")
+    if len(clusters) == 0:  # `width2` writes empty tables when fewer than 2 networks did not diverge
+        return row(claim, experiment, stat, threshold=f"share >= {min_share}", verdict="not tested",
+                   detail="width 2: no networks to cluster: every network diverged, or fewer than 2 did not")
     low = clusters.sort_values("loss_median").iloc[0]
     n = int(low["size"])
     if networks is not None:
@@ -67,9 +70,11 @@ def wide_row(experiment, activation, networks, max_ratio, min_width, n_boot, see
             "median plain-NN distance of the neurons (w, b)")
     base = dict(claim=claim, experiment=experiment, statistic=stat,
                 threshold=f"upper end of the bootstrap interval of T <= {max_ratio} x median T of the same networks at initialisation")
-    if networks is None or len(networks) == 0:
+    if networks is None:
         return row(**base, verdict="not tested",
                     detail="no trained width to test")
+    if len(networks) == 0:  # `pairs` leaves diverged networks out
+        return row(**base, verdict="not tested", detail="every network diverged at the widest width")
     width = int(networks["width"].iloc[0])
     if width < min_width:
         return row(**base, verdict="not tested",

@@ -1,0 +1,132 @@
+"""Inputs that used to end in a traceback (issue 12 item 5): seeds that do not fit int64, sizes
+that exhaust memory, and trained-network files with the right format attribute but a malformed
+inside. Each is one line naming the value or the file, exit status 2, no output."""
+
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from lottery_scaling import cli
+from lottery_scaling.studies.lottery import budget
+
+from ..conftest import write_losses_file
+
+
+def run(capsys, *argv):
+    rc = cli.main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    return rc, err
+
+
+TRAIN = ["train", "--task", "x2", "--activation", "silu", "--width", "1", "--steps", "2", "--n-train", "10", "--n-test", "11"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "9223372036854775808"], "argument --seeds: seeds must be integers >= 0 and < 2**63"),
+    (["--seeds", "0:9223372036854775809"], "argument --seeds: seeds must be integers >= 0 and < 2**63"),
+    (["--seeds", "0:2", "--init-seed", str(2**70)], f"argument --init-seed: must be an integer >= 0 and < 2**63, got {2**70}"),
+    (["--seeds", "0:2", "--data-seed", str(2**70)], "argument --data-seed: must be an integer >= 0 and < 2**63"),
+    (["--seeds", "0:10000000000"], "10000000000 networks of width 1"),
+    (["--seeds", "0:2", "--width", str(10**11)], f"networks of width {10**11}"),
+    (["--seeds", "0:2", "--n-train", str(10**9)], f"on {10**9} training"),
+    (["--seeds", "0:2", "--n-test", str(10**10)], f"and {10**10} test points"),
+    (["--seeds", "0:2", "--max-memory", "1M"], "more than 1 MB (--max-memory)"),
+    (["--seeds", "0:2", "--max-memory", "lots"], "argument --max-memory: expected a size"),
+])
+def test_train_refuses_in_one_line(tmp_path, capsys, args, message):
+    out = tmp_path / "a.h5"
+    argv = TRAIN + args + ["--out", out]
+    if "--max-memory" not in args:
+        argv += ["--max-memory", "4G"]  # the bound, independent of the test machine's memory
+    with pytest.raises(SystemExit) if "argument" in message else _no_raise() as exc:
+        rc, err = run(capsys, *argv)
+    if exc is not None and "argument" in message:
+        rc, err = exc.value.code, capsys.readouterr().err
+    assert rc == 2 and message in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+class _no_raise:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_memory_estimate_is_a_bound_for_small_runs_and_grows_with_every_size():
+    small = budget.train_memory_bytes(1, 10, 100, 200, 10001, 51)
+    assert 1e6 < small < 1e9
+    for grown in (budget.train_memory_bytes(1, 10, 10**6, 200, 10001, 51), budget.train_memory_bytes(1, 10**5, 100, 200, 10001, 51),
+                  budget.train_memory_bytes(1, 10, 100, 10**8, 10001, 51), budget.train_memory_bytes(1, 10, 100, 200, 10**9, 51)):
+        assert grown > 10 * small
+    assert budget.parse_size("64G") == 64 * 10**9 and budget.parse_size("1500") == 1500
+
+
+def _break(path, how):
+    with h5py.File(path, "a") as h5:
+        if how == "seed 0-d":
+            del h5["seed"]
+            h5["seed"] = 3
+        elif how == "curve_step 0-d":
+            del h5["curve_step"]
+            h5["curve_step"] = 7
+        elif how == "test_loss bytes":
+            del h5["test_loss"]
+            h5["test_loss"] = np.bytes_(b"0.5")
+        elif how == "v group":
+            del h5["v"]
+            h5.create_group("v")
+        elif how == "settings without task":
+            s = json.loads(h5.attrs["settings_json"])
+            del s["task"]
+            h5.attrs["settings_json"] = json.dumps(s)
+        elif how == "settings not an object":
+            h5.attrs["settings_json"] = json.dumps([1, 2])
+        elif how == "settings width text":
+            s = json.loads(h5.attrs["settings_json"])
+            s["width"] = "four"
+            h5.attrs["settings_json"] = json.dumps(s)
+
+
+BROKEN = ["seed 0-d", "curve_step 0-d", "test_loss bytes", "v group", "settings without task", "settings not an object",
+          "settings width text"]
+MESSAGES = {"seed 0-d": "seed", "curve_step 0-d": "curve_step", "test_loss bytes": "test_loss", "v group": "v",
+            "settings without task": "task", "settings not an object": "JSON object", "settings width text": "settings_json"}
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    d = tmp_path_factory.mktemp("broken")
+    files = {}
+    for how in BROKEN:
+        path = d / f"{how.replace(' ', '_')}.h5"
+        write_losses_file(path, 4, np.geomspace(1e-4, 1e-2, 6))
+        _break(path, how)
+        files[how] = path
+    return d, files
+
+
+COMMANDS = {
+    "histogram": lambda f, o: ["histogram", f, "--out-summary", o / "s.csv", "--out-modes", o / "m.csv", "--out-kde", o / "k.csv"],
+    "pairs": lambda f, o: ["pairs", f, "--out-tickets", o / "t.csv", "--out-networks", o / "n.csv"],
+    "width2": lambda f, o: ["width2", f, "--out-networks", o / "n.csv", "--out-clusters", o / "c.csv", "--out-bic", o / "b.csv"],
+    "fit": lambda f, o: ["fit", f, "--out-medians", o / "m.csv", "--out-slopes", o / "s.csv", "--out-exponents", o / "e.csv"],
+    "synergy": lambda f, o: ["synergy", f, "--out-summary", o / "s.csv", "--out-samples", o / "p.csv"],
+    "distill": lambda f, o: ["distill", f, "--out", o / "d.csv"],
+    "merge": lambda f, o: ["merge", f, "--out", o / "m.h5"],
+}
+
+
+@pytest.mark.parametrize("how", BROKEN)
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_malformed_files_are_one_line_naming_the_file(broken, tmp_path, capsys, command, how):
+    _, files = broken
+    rc, err = run(capsys, *COMMANDS[command](files[how], tmp_path))
+    assert rc == 2, err
+    assert str(files[how]) in err and MESSAGES[how] in err.split(str(files[how]), 1)[1], err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
