@@ -60,6 +60,7 @@ def write_result(path, result: TrainResult, extra_attrs: dict | None = None) -> 
                 ds.attrs["description"] = doc
                 if unit:
                     ds.attrs["units"] = unit
+            _write_snapshots(h5, result)
 
 
 def read_result(path) -> TrainResult:
@@ -77,6 +78,7 @@ def read_result(path) -> TrainResult:
             if missing:
                 raise UserError(f"{path}: missing dataset(s) {', '.join(missing)}")
             data = {name: h5[name][()] for name in DATASETS}
+            snapshots = h5[SNAPSHOTS][()] if SNAPSHOTS in h5 else None
             settings_dict = json.loads(h5.attrs["settings_json"])
             seconds = float(h5.attrs.get("train_seconds", 0.0))
     except UserError:
@@ -85,7 +87,7 @@ def read_result(path) -> TrainResult:
         raise UserError(f"{path}: cannot read as HDF5 (truncated or corrupt?): {exc}") from None
     settings = settings_from_dict(settings_dict)
     _check_shapes(path, data, settings)
-    return TrainResult(settings=settings, seconds=seconds, **data)
+    return TrainResult(settings=settings, seconds=seconds, snapshots=snapshots, **data)
 
 
 def settings_from_dict(values: dict) -> TrainSettings:
@@ -137,5 +139,37 @@ def merge(paths, out) -> TrainResult:
     result = TrainResult(
         settings=first, curve_step=parts[0].curve_step, seconds=sum(p.seconds for p in parts), **merged
     )
+    if all(p.snapshots is not None for p in parts):
+        result.snapshots = np.concatenate([p.snapshots for p in parts])[order]
     write_result(out, result, {"merged_from": len(parts)})
     return result
+
+
+# ---- parameter snapshots (training option `snapshots`) ----
+SNAPSHOTS = "snapshots"
+SNAPSHOTS_DOC = (
+    "parameters of every network after curve_step[k] Adam steps, shape (seed, k, P) with P = N*d + 2N + 1 "
+    "laid out as [w (N x d, row-major), b (N), v (N), c], in the training dtype; the last entry is the final network "
+    "(present only when the setting snapshots is true)"
+)
+
+
+def _write_snapshots(h5, result: TrainResult) -> None:
+    if result.snapshots is None:
+        return
+    ds = h5.create_dataset(SNAPSHOTS, data=np.asarray(result.snapshots), compression="gzip", compression_opts=4)
+    ds.attrs["description"] = SNAPSHOTS_DOC
+
+
+def split_snapshots(snapshots: np.ndarray, width: int, d: int = 1):
+    """(w (S, K, N, d), b (S, K, N), v (S, K, N), c (S, K)) from a (S, K, P) snapshots array."""
+    snapshots = np.asarray(snapshots)
+    S, K, P = snapshots.shape
+    N = width
+    if P != N * d + 2 * N + 1:
+        raise UserError(f"snapshots have {P} parameters per network, expected {N * d + 2 * N + 1} for width {N}, d = {d}")
+    w = snapshots[..., : N * d].reshape(S, K, N, d)
+    b = snapshots[..., N * d : N * d + N]
+    v = snapshots[..., N * d + N : N * d + 2 * N]
+    c = snapshots[..., -1]
+    return w, b, v, c
