@@ -77,7 +77,10 @@ def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, thread
     x, y = training_data(s)
     scale = input_rms(x)
     w0, b0, v0, c0 = initial_of(result)
-    idx = [k for k in range(result.seed.size) if not result.diverged[k]]
+    # networks with a best ticket (a mirror pair); the others have nothing to rewind
+    found = {k: best_ticket(result.w[k], result.b[k], result.v[k], x, y, s.activation, scale)
+             for k in range(result.seed.size) if not result.diverged[k]}
+    idx = [k for k, t in found.items() if t is not None]
     if limit is not None:
         idx = idx[:limit]
     basin_high, ref_share, n_modes = lottery_mode(width2.test_loss[~width2.diverged], mode_settings)
@@ -90,8 +93,8 @@ def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, thread
     for k in idx:
         seed = int(result.seed[k])
         rng = np.random.Generator(np.random.Philox(np.random.SeedSequence([_REINIT_TAG, s.init_seed, N, seed])))
-        t = best_ticket(result.w[k], result.b[k], result.v[k], x, y, s.activation, scale)
-        pair = (t[0], t[1]) if t else tuple(rng.choice(N, 2, replace=False))
+        t = found[k]
+        pair = (t[0], t[1])
         tickets.append(t)
         picks["ticket"].append(pair)
         picks["random_pair"].append(tuple(rng.choice(N, 2, replace=False)))
