@@ -27,6 +27,11 @@ include: "workflow/rules/lottery/fit.smk"
 include: "workflow/rules/lottery/claims.smk"
 include: "workflow/rules/lottery/figures.smk"
 include: "workflow/rules/lottery/pairs.smk"
+include: "workflow/rules/bridge/common.smk"
+include: "workflow/rules/bridge/train.smk"
+include: "workflow/rules/bridge/analysis.smk"
+include: "workflow/rules/bridge/claims.smk"
+include: "workflow/rules/bridge/figures.smk"
 include: "workflow/rules/claims.smk"
 
 

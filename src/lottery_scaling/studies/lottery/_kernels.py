@@ -480,7 +480,7 @@ def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
 @njit(cache=True, error_model="numpy")
 def _train_one(
     act, theta, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve,
-    step_counter,
+    step_counter, snaps=None,
 ):
     """Train one network in place. Returns True if it diverged (non-finite loss).
 
@@ -530,10 +530,14 @@ def _train_one(
             loss, gc = _loss_and_output_grad(f, y, g)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
+            if snaps is not None:  # parameters after t steps (snapshots option)
+                snaps[ci, :] = theta
             ci += 1
         if not np.isfinite(loss):
             for j in range(ci, K):
                 curve[j] = loss
+                if snaps is not None:
+                    snaps[j, :] = theta
             step_counter[0] = steps
             return True
         if fused:
@@ -551,24 +555,33 @@ def _train_one(
     step_counter[0] = steps
     for j in range(ci, K):
         curve[j] = loss
+        if snaps is not None:
+            snaps[j, :] = theta
     return not np.isfinite(loss)
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def train_batch(
     act, theta, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps, curve_steps, curve,
-    diverged, steps_done,
+    diverged, steps_done, snaps=None,
 ):
     """Train theta[s] (S, P) in place for every s, in parallel over networks.
 
     steps_done[s] counts the steps network s has taken (== steps when it is finished), so
     another Python thread can report progress while this runs without the GIL.
+    snaps: None, or (S, K, P) filled with the parameters at each curve step (no effect on training).
     """
     for s in prange(theta.shape[0]):
-        diverged[s] = _train_one(
-            act, theta[s], N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
-            curve_steps, curve[s], steps_done[s : s + 1],
-        )
+        if snaps is None:
+            diverged[s] = _train_one(
+                act, theta[s], N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
+                curve_steps, curve[s], steps_done[s : s + 1],
+            )
+        else:
+            diverged[s] = _train_one(
+                act, theta[s], N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
+                curve_steps, curve[s], steps_done[s : s + 1], snaps[s],
+            )
 
 
 @njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")

@@ -32,3 +32,12 @@ def initial_parameters(d: int, width: int, seeds, init_seed: int = 0):
         v[k] = rng.uniform(-bound_out, bound_out, size=width)
         c[k] = rng.uniform(-bound_out, bound_out)
     return w, b, v, c
+
+
+def scaled_initial_parameters(d: int, width: int, seeds, init_seed: int = 0, init_scale: float = 1.0):
+    """initial_parameters with the first layer (w, b) multiplied by init_scale (the trainer's
+    `init_scale` option; 1 leaves them untouched, bitwise)."""
+    w, b, v, c = initial_parameters(d, width, seeds, init_seed)
+    if init_scale != 1.0:
+        w, b = w * init_scale, b * init_scale
+    return w, b, v, c

@@ -60,6 +60,7 @@ def write_result(path, result: TrainResult, extra_attrs: dict | None = None) -> 
                 ds.attrs["description"] = doc
                 if unit:
                     ds.attrs["units"] = unit
+            _write_snapshots(h5, result)
 
 
 def read_result(path) -> TrainResult:
@@ -82,6 +83,9 @@ def read_result(path) -> TrainResult:
             data = {name: h5[name][()] for name in DATASETS}
             if "settings_json" not in h5.attrs:
                 raise UserError(f"{path}: attribute settings_json missing")
+            if SNAPSHOTS in h5 and not isinstance(h5[SNAPSHOTS], h5py.Dataset):
+                raise UserError(f"{path}: {SNAPSHOTS} must be a dataset, found a group")
+            snapshots = h5[SNAPSHOTS][()] if SNAPSHOTS in h5 else None
             settings_json = h5.attrs["settings_json"]
             seconds = h5.attrs.get("train_seconds", 0.0)
     except UserError:
@@ -90,11 +94,17 @@ def read_result(path) -> TrainResult:
         raise UserError(f"{path}: cannot read as HDF5 (truncated or corrupt?): {exc}") from None
     settings = _settings_of_file(path, settings_json)
     _check_datasets(path, data, settings)
+    if snapshots is not None:
+        S, K = data["loss_curve"].shape
+        P = data["w"].shape[1] * data["w"].shape[2] + 2 * data["w"].shape[1] + 1
+        if snapshots.dtype.kind not in "iuf" or snapshots.shape != (S, K, P):
+            raise UserError(f"{path}: dataset {SNAPSHOTS} has shape {snapshots.shape} ({snapshots.dtype}), "
+                            f"expected numbers of shape {(S, K, P)}")
     try:
         seconds = float(seconds)
     except (TypeError, ValueError):
         raise UserError(f"{path}: attribute train_seconds must be a number, got {seconds!r}") from None
-    return TrainResult(settings=settings, seconds=seconds, **data)
+    return TrainResult(settings=settings, seconds=seconds, snapshots=snapshots, **data)
 
 
 # the kind of number each dataset must hold (numpy dtype kinds: b bool, i/u integer, f float)
@@ -193,5 +203,37 @@ def merge(paths, out) -> TrainResult:
     result = TrainResult(
         settings=first, curve_step=parts[0].curve_step, seconds=sum(p.seconds for p in parts), **merged
     )
+    if all(p.snapshots is not None for p in parts):
+        result.snapshots = np.concatenate([p.snapshots for p in parts])[order]
     write_result(out, result, {"merged_from": len(parts)})
     return result
+
+
+# ---- parameter snapshots (training option `snapshots`) ----
+SNAPSHOTS = "snapshots"
+SNAPSHOTS_DOC = (
+    "parameters of every network after curve_step[k] Adam steps, shape (seed, k, P) with P = N*d + 2N + 1 "
+    "laid out as [w (N x d, row-major), b (N), v (N), c], in the training dtype; the last entry is the final network "
+    "(present only when the setting snapshots is true)"
+)
+
+
+def _write_snapshots(h5, result: TrainResult) -> None:
+    if result.snapshots is None:
+        return
+    ds = h5.create_dataset(SNAPSHOTS, data=np.asarray(result.snapshots), compression="gzip", compression_opts=4)
+    ds.attrs["description"] = SNAPSHOTS_DOC
+
+
+def split_snapshots(snapshots: np.ndarray, width: int, d: int = 1):
+    """(w (S, K, N, d), b (S, K, N), v (S, K, N), c (S, K)) from a (S, K, P) snapshots array."""
+    snapshots = np.asarray(snapshots)
+    S, K, P = snapshots.shape
+    N = width
+    if P != N * d + 2 * N + 1:
+        raise UserError(f"snapshots have {P} parameters per network, expected {N * d + 2 * N + 1} for width {N}, d = {d}")
+    w = snapshots[..., : N * d].reshape(S, K, N, d)
+    b = snapshots[..., N * d : N * d + N]
+    v = snapshots[..., N * d + N : N * d + 2 * N]
+    c = snapshots[..., -1]
+    return w, b, v, c

@@ -37,6 +37,8 @@ class TrainSettings:
     init_seed: int = 0
     dtype: str = "float64"
     curve_points: int = 51
+    init_scale: float = 1.0  # factor on the first layer's initial w, b (1 = PyTorch default; small = race regime)
+    snapshots: bool = False  # keep every network's parameters at the loss-curve steps
 
     def data_spec(self) -> tasks.DataSpec:
         return tasks.DataSpec(self.task, self.n_train, self.n_test, self.x_range, self.data_seed)
@@ -63,6 +65,8 @@ class TrainSettings:
         _require(self.dtype in DTYPES, "dtype", " or ".join(DTYPES), self.dtype)
         _require(self.curve_points >= 2, "curve_points", "an integer >= 2", self.curve_points)
         _require(self.init_seed >= 0, "init_seed", "an integer >= 0", self.init_seed)
+        _require(math.isfinite(self.init_scale) and self.init_scale > 0, "init_scale", "a number > 0", self.init_scale)
+        _require(isinstance(self.snapshots, (bool, np.bool_)), "snapshots", "true or false", self.snapshots)
         self.data_spec().validate()
 
     def as_attrs(self) -> dict:
@@ -96,6 +100,7 @@ class TrainResult:
     curve_step: np.ndarray  # (K,) int64
     seconds: float = 0.0
     extra_attrs: dict = field(default_factory=dict)
+    snapshots: np.ndarray | None = None  # (S, K, P) parameters at curve_step (settings.snapshots), layout [w, b, v, c]
 
 
 def curve_steps(steps: int, points: int) -> np.ndarray:
@@ -203,7 +208,8 @@ def seconds_left(steps_done: np.ndarray, steps: int, threads: int, rate: float |
     return max(free_at) if free_at else 0.0
 
 
-def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None, progress_interval: float = 1.0) -> TrainResult:
+def train(settings: TrainSettings, seeds, threads: int | None = None, progress=None, progress_interval: float = 1.0,
+          initial=None) -> TrainResult:
     """Train one network per seed with full-batch Adam; parallel over seeds.
 
     threads: numba threads to use (default: numba's current setting).
@@ -212,6 +218,8 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
         estimate of the seconds left (None before there is one; see `seconds_left`); called
         every `progress_interval` seconds from a watcher thread while training runs, and
         once at the end.
+    initial: optional (w0, b0, v0, c0) to start from instead of the seeds' initialisation (see
+        train_from); init_scale is not applied to them.
     """
     import numba
 
@@ -229,7 +237,10 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     N = settings.width
     x_train, y_train, x_test, y_test = tasks.make_dataset(settings.data_spec())
     d = x_train.shape[1]
-    w0, b0, v0, c0 = init.initial_parameters(d, N, seeds, settings.init_seed)
+    if initial is None:
+        w0, b0, v0, c0 = init.scaled_initial_parameters(d, N, seeds, settings.init_seed, settings.init_scale)
+    else:
+        w0, b0, v0, c0 = initial
     S = seeds.size
     theta = np.concatenate([w0.reshape(S, N * d), b0, v0, c0[:, None]], axis=1).astype(dtype)
     theta = np.ascontiguousarray(theta)
@@ -239,6 +250,7 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     steps_at = curve_steps(settings.steps, settings.curve_points)
     curve = np.empty((S, steps_at.size), dtype=dtype)
     diverged = np.zeros(S, dtype=np.bool_)
+    snaps = np.empty((S, steps_at.size, theta.shape[1]), dtype=dtype) if settings.snapshots else None
 
     # One parallel call over all seeds, handed out one at a time (dynamic scheduling), so a
     # thread slowed by a busy core does not hold the others back. The kernel runs without
@@ -271,6 +283,7 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
         _kernels.train_batch(
             act, theta, N, d, xT, y, half, store, settings.steps, settings.lr, settings.lr_decay,
             settings.lr_decay_every, settings.beta1, settings.beta2, settings.eps, steps_at, curve, diverged, steps_done,
+            snaps,
         )
     finally:
         numba.set_parallel_chunksize(previous_chunk)
@@ -288,4 +301,25 @@ def train(settings: TrainSettings, seeds, threads: int | None = None, progress=N
     train_loss = evaluate_losses(settings, w, b, v, c, x_train, y_train)
     test_loss = evaluate_losses(settings, w, b, v, c, x_test, y_test)
     diverged |= ~np.isfinite(train_loss) | ~np.isfinite(test_loss)
-    return TrainResult(settings, seeds.copy(), w, b, v, c, train_loss, test_loss, diverged, curve, steps_at, seconds)
+    return TrainResult(settings, seeds.copy(), w, b, v, c, train_loss, test_loss, diverged, curve, steps_at, seconds,
+                       snapshots=snaps)
+
+
+def train_from(settings: TrainSettings, seeds, w0, b0, v0, c0, threads: int | None = None, progress=None) -> TrainResult:
+    """Train one network per seed from GIVEN initial parameters (rewinding), with the same kernel as `train`.
+
+    w0 (S, N, d), b0 (S, N), v0 (S, N), c0 (S,), N = settings.width; the seeds only label the
+    networks. With the seeds' own initialisation this equals `train` bitwise.
+    """
+    settings = settings.resolved()
+    seeds = np.asarray(seeds, dtype=np.int64)
+    S, N = seeds.size, settings.width
+    d = tasks.input_dim(settings.task)
+    shapes = {"w0": (w0, (S, N, d)), "b0": (b0, (S, N)), "v0": (v0, (S, N)), "c0": (c0, (S,))}
+    arrays = []
+    for name, (a, shape) in shapes.items():
+        a = np.asarray(a, dtype=np.float64)
+        if a.shape != shape:
+            raise UserError(f"{name} must have shape {shape} for {S} seeds of width {N}, got {a.shape}")
+        arrays.append(a)
+    return train(settings, seeds, threads=threads, progress=progress, initial=tuple(arrays))

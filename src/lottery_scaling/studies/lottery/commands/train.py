@@ -38,6 +38,10 @@ def configure(p) -> None:
     p.add_argument("--init-seed", type=int_in_range(0, SEED_LIMIT, "2**63"), default=_DEFAULTS.init_seed, help="initialisation stream; equal values share initial networks (default %(default)s)")
     p.add_argument("--dtype", choices=DTYPES, default=_DEFAULTS.dtype, help="training precision (default %(default)s)")
     p.add_argument("--curve-points", type=int_at_least(2), default=_DEFAULTS.curve_points, help="points of the stored loss curve (default %(default)s)")
+    p.add_argument("--init-scale", type=positive_float, default=_DEFAULTS.init_scale,
+                   help="factor on the first layer's initial w, b (default %(default)s: PyTorch's init)")
+    p.add_argument("--snapshots", type=_boolean, default=_DEFAULTS.snapshots,
+                   help="store every network's parameters at the loss-curve steps: true or false (default %(default)s)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
     p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
                    help="refuse a training whose arrays are estimated to need more than SIZE (e.g. 200G; "
@@ -57,6 +61,7 @@ def run(args) -> int:
         eps=args.eps, n_train=args.n_train, n_test=args.n_test,
         x_range=tuple(args.x_range) if args.x_range else None, data_seed=args.data_seed,
         init_seed=args.init_seed, dtype=args.dtype, curve_points=args.curve_points,
+        init_scale=args.init_scale, snapshots=args.snapshots,
     ).resolved()
     _check_memory(settings, args)
     seeds = trainer.parse_seeds(args.seeds[0])
@@ -197,3 +202,13 @@ class _ProgressLog:
             f"[{self.label}] {done}/{total} networks, {100 * fraction:.0f}% of steps, {seconds:.1f} s elapsed{left}",
             file=sys.stderr, flush=True,
         )
+
+
+def _boolean(text: str) -> bool:
+    """true/false (also yes/no, 1/0, True/False as the workflow writes them)."""
+    import argparse
+
+    value = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(str(text).lower())
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be true or false, got {text!r}")
+    return value

@@ -1,0 +1,1 @@
+"""Subcommands of the bridge study (bridge-alignment, bridge-rewind, bridge-emergence, bridge-claims, plot-bridge)."""

@@ -1,0 +1,101 @@
+"""The bridge study: alignment formula, rewinding and the commands end to end at toy size."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lottery_scaling.cli import main
+from lottery_scaling.studies.bridge import alignment, claims, rewind
+from lottery_scaling.studies.lottery import model, networks
+from lottery_scaling.studies.lottery.trainer import TrainSettings, train
+
+
+@pytest.mark.parametrize("act", ["silu", "tanh", "leaky_relu"])
+def test_descent_direction_is_minus_the_mse_gradient(act):
+    rng = np.random.default_rng(3)
+    N, M = 5, 40
+    w, b, v, c = rng.normal(size=(N, 1)), rng.normal(size=N), rng.normal(size=N), 0.3
+    x = np.linspace(-2, 2, M)[:, None]
+    y = x[:, 0] ** 2
+    gw, gb = alignment.descent_directions(w, b, v, c, x, y, act)
+    h = 1e-6
+    for i in range(N):
+        for which, g in (("w", gw[i, 0]), ("b", gb[i])):
+            p, m = [a.copy() for a in (w, b)], [a.copy() for a in (w, b)]
+            k = 0 if which == "w" else 1
+            idx = (i, 0) if which == "w" else i
+            p[k][idx] += h
+            m[k][idx] -= h
+            fd = (model.mse(p[0], p[1], v, c, x, y, act) - model.mse(m[0], m[1], v, c, x, y, act)) / (2 * h)
+            np.testing.assert_allclose(-fd, g, rtol=1e-6, atol=1e-9)
+    a = alignment.init_alignment(w, b, v, c, x, y, act)
+    p = np.concatenate([w, b[:, None]], axis=1)
+    g = np.concatenate([gw, gb[:, None]], axis=1)
+    np.testing.assert_allclose(a, np.sum(p * g, 1) / np.linalg.norm(p, axis=1) / np.linalg.norm(g, axis=1))
+
+
+def test_pair_p_value_and_null():
+    q = alignment.percentiles([0.1, 0.5, 0.9, 0.3])
+    np.testing.assert_allclose(q, [0, 2 / 3, 1, 1 / 3])
+    assert alignment.pair_p_value(q, 1, 2) == pytest.approx(1 / 6)  # the top pair: 1 of 6 pairs
+    null = alignment.null_mean_percentiles([10] * 50, 2000, np.random.default_rng(0))
+    assert abs(null.mean() - 0.5) < 0.01
+
+
+def test_newcombe_interval_contains_the_difference():
+    d, lo, hi = claims.newcombe_difference(30, 50, 10, 50)
+    assert d == pytest.approx(0.4) and 0 < lo < d < hi
+    assert rewind.prune_sizes(10, [2, 4, "half", 20]) == [2, 4, 5]
+
+
+SMALL = dict(steps=200, lr_decay_every=80, n_train=40, n_test=81, curve_points=6, snapshots=True)
+
+
+def test_commands_end_to_end(tmp_path):
+    paths = {}
+    for N, seeds in ((2, np.arange(12)), (5, np.arange(6))):
+        r = train(TrainSettings("x2", "silu", N, **SMALL), seeds)
+        paths[N] = tmp_path / f"N{N}.h5"
+        networks.write_result(paths[N], r)
+    t = lambda name: str(tmp_path / name)  # noqa: E731
+    assert main(["bridge-alignment", str(paths[5]), "--out-neurons", t("neu.csv"), "--out-networks", t("net.csv")]) == 0
+    assert main(["bridge-emergence", str(paths[5]), "--out", t("em.csv")]) == 0
+    assert main(["bridge-rewind", "--networks", str(paths[5]), "--width2", str(paths[2]), "--prune-k", "2", "half",
+                 "--mode-bootstrap", "10", "--out", t("rw.csv")]) == 0
+    assert main(["bridge-claims", "--alignment", t("net.csv"), "--rewind", t("rw.csv"), "--out", t("claims.csv")]) == 0
+    for kind, table in (("alignment", "neu.csv"), ("rewind", "rw.csv"), ("emergence", "em.csv")):
+        assert main(["plot-bridge", kind, t(table), "--dpi", "40", "--out", t(f"{kind}.png")]) == 0
+    rw = pd.read_csv(t("rw.csv"))
+    assert set(rw["arm"]) == {"ticket", "reinit", "random_pair", "prune_k2", "trained_width2"}
+    # the ticket arm starts from the width-N network's initial parameters of its two neurons
+    net = pd.read_csv(t("net.csv"))
+    net = net[net["ticket_i"] >= 0]
+    assert (rw[rw["arm"] == "ticket"]["neurons"].values == [f"{i} {j}" for i, j in zip(net["ticket_i"], net["ticket_j"])]).all()
+    cl = pd.read_csv(t("claims.csv"))
+    assert set(cl["claim"]) == set(claims.CLAIM_IDS) and cl["claim"].str.startswith("bridge_").all()
+    em = pd.read_csv(t("em.csv"))
+    assert len(em) == len(net) and (em["r2_step"].dropna() <= 200).all()
+
+
+def test_rewound_ticket_is_trained_from_its_initial_values():
+    from lottery_scaling.studies.bridge.data import initial_of
+    from lottery_scaling.studies.lottery.trainer import train_from
+
+    r = train(TrainSettings("x2", "silu", 4, **SMALL), np.arange(3))
+    w0, b0, v0, c0 = initial_of(r)
+    np.testing.assert_array_equal(r.snapshots[:, 0, :4], w0[:, :, 0])
+    sel = np.array([[0, 3]] * 3)
+    k = np.arange(3)[:, None]
+    a = train_from(TrainSettings("x2", "silu", 2, **SMALL), np.arange(3), w0[k, sel], b0[k, sel], v0[k, sel], c0)
+    np.testing.assert_array_equal(a.snapshots[:, 0, :2], w0[k, sel, 0])
+
+
+def test_commands_name_bad_inputs(tmp_path, capsys):
+    assert main(["bridge-alignment", str(tmp_path / "nope.h5"), "--out-neurons", str(tmp_path / "a.csv"),
+                 "--out-networks", str(tmp_path / "b.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
+    r = train(TrainSettings("x2", "silu", 3, **{**SMALL, "snapshots": False}), np.arange(2))
+    networks.write_result(tmp_path / "n.h5", r)
+    assert main(["bridge-emergence", str(tmp_path / "n.h5"), "--out", str(tmp_path / "e.csv")]) == 2
+    assert "snapshots" in capsys.readouterr().err

@@ -1,0 +1,59 @@
+# Bridge study, analysis: alignment at init, emergence over training (snapshots), rewinding test.
+
+
+rule bridge_alignment:
+    conda:
+        CONDA_ENV
+    input:
+        bridge_all_networks(),
+    output:
+        neurons=f"{BRIDGE_DIR}/alignment/neurons.csv",
+        networks=f"{BRIDGE_DIR}/alignment/networks.csv",
+    log:
+        f"{R}/logs/bridge/alignment.log",
+    resources:
+        runtime=30,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling bridge-alignment {input} --out-neurons {output.neurons} --out-networks {output.networks} > {log} 2>&1"
+
+
+rule bridge_emergence:
+    conda:
+        CONDA_ENV
+    input:
+        bridge_all_networks(),
+    output:
+        f"{BRIDGE_DIR}/emergence.csv",
+    log:
+        f"{R}/logs/bridge/emergence.log",
+    params:
+        options=BRIDGE_EMERGENCE,
+    resources:
+        runtime=30,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling bridge-emergence {input} {params.options} --out {output} > {log} 2>&1"
+
+
+rule bridge_rewind:
+    conda:
+        CONDA_ENV
+    input:
+        networks=lambda wc: bridge_networks(wc.run, wc.width),
+        width2=lambda wc: bridge_networks(wc.run, 2),
+    output:
+        f"{BRIDGE_DIR}/rewind/{{run}}/N{{width}}.csv",
+    log:
+        f"{R}/logs/bridge/rewind/{{run}}/N{{width}}.log",
+    params:
+        prune=BRIDGE_PRUNE,
+        mode_bootstrap=BRIDGE["mode_bootstrap"],
+        core=BRIDGE_CORE_HASH,  # it trains
+    threads: BRIDGE_THREADS
+    resources:
+        runtime=60,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling bridge-rewind --networks {input.networks} --width2 {input.width2} --prune-k {params.prune} "
+        "--mode-bootstrap {params.mode_bootstrap} --threads {threads} --out {output} > {log} 2>&1"
