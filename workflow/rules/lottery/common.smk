@@ -119,7 +119,7 @@ def train_cli_args(settings):
     args = []
     for key, value in settings.items():
         if key in ("task", "activation"):
-            args.append(f"--{key} {value}")
+            args.append(f"--{key} {shlex.quote(value)}")  # a user-defined formula has spaces and brackets
         elif key == "x_range":
             args.append(f"--x-range {value[0]!r} {value[1]!r}")
         else:

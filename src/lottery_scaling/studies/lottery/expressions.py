@@ -146,16 +146,17 @@ def canonical_task(task: str) -> str:
 
 
 def _compile(node, names):
-    """A function of x (M, d) for a checked AST node."""
+    """A function of x (M, d) for a checked AST node (its value an (M,) array or a scalar)."""
     if isinstance(node, ast.Expression):
         return _compile(node.body, names)
+    # numbers stay scalars, so that x ** 2 takes numpy's exact fast path, as the built-in x2 does
     if isinstance(node, ast.Constant):
         value = float(node.value)
-        return lambda x: np.full(x.shape[0], value)
+        return lambda x: value
     if isinstance(node, ast.Name):
         if node.id in CONSTANTS:
             value = CONSTANTS[node.id]
-            return lambda x: np.full(x.shape[0], value)
+            return lambda x: value
         j = names.index(node.id)
         return lambda x: x[:, j]
     if isinstance(node, ast.BinOp):
