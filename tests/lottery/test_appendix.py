@@ -41,6 +41,8 @@ def _tables(task, widths, alpha_of, modes_of, name=None):
 
     def fit(lo, hi):
         ws = [w for w in widths if lo <= w <= hi]
+        if len(ws) < 2:
+            return float("nan")
         a = -np.polyfit(np.log10(ws), np.log10([med[widths.index(w)] for w in ws]), 1)[0]
         return a
 
