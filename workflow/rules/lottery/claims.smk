@@ -39,7 +39,7 @@ rule claims_analysis:
         f"{R}/logs/claims/analysis.log",
     params:
         experiments=" ".join(
-            f"--experiment {name} {e['task']} {e['activation']} {R}/{name}" for name, e in sorted(EXPERIMENTS.items())
+            f"--experiment {name} {shlex.quote(e['task'])} {e['activation']} {R}/{name}" for name, e in sorted(EXPERIMENTS.items())
         ),
         thresholds=shlex.quote(json.dumps(CLAIMS, sort_keys=True)),
     resources:
@@ -63,7 +63,7 @@ rule appendix_claims:
     input:
         lambda wc: [p for n in APPENDIX_EXPERIMENTS for p in (histogram_table(n), fit_table(n, "exponents"), fit_table(n, "slopes"))],
     output:
-        APPENDIX_CLAIMS,
+        report(APPENDIX_CLAIMS, caption="../../report/lottery/appendix_claims.rst", category="Appendix", subcategory="Claims"),
     log:
         f"{R}/logs/claims/appendix.log",
     params:
