@@ -392,6 +392,8 @@ def appendix_scaling(panels, style: FigureStyle, title: str, anchor_width: float
     The reference N^-1 passes through the median at the first trained width >= anchor_width
     (else the widest); the exponent of fit range `range_name` is written in each panel.
     """
+    from matplotlib.ticker import NullFormatter
+
     plt = pyplot()
     k = max(1, len(panels))
     cols = min(5, k)
@@ -426,25 +428,29 @@ def appendix_scaling(panels, style: FigureStyle, title: str, anchor_width: float
         if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
             ax.set_ylim(lo / 2, hi * 2)
         ax.grid(True, which="major", alpha=0.3)
-        ax.tick_params(labelsize=6.5)
+        ax.tick_params(which="both", labelsize=6.5)
+        ax.yaxis.set_minor_formatter(NullFormatter())
     for ax in axes.flat[k:]:
         ax.set_visible(False)
-    from matplotlib.ticker import NullFormatter
-
     ticks = [w for w in all_w if w == all_w[0] or w == all_w[-1] or f"{w:g}".strip("0") in ("1", "2", "5")]
     for ax in axes.flat:
         ax.set_xticks(ticks)
         ax.set_xticklabels([f"{w:g}" for w in ticks])
         ax.xaxis.set_minor_formatter(NullFormatter())
-    for ax in axes[-1]:
-        ax.set_xlabel("width N", fontsize=8)
+    for j in range(cols):  # the lowest visible panel of each column carries the width axis
+        bottom = max(i for i in range(rows) if i * cols + j < k) if j < k else None
+        if bottom is not None:
+            axes[bottom, j].tick_params(labelbottom=True)
+            axes[bottom, j].set_xlabel("width N", fontsize=8)
     for ax in axes[:, 0]:
         ax.set_ylabel("median test MSE", fontsize=8)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles[:1] + [pyplot().Line2D([], [], color="0.4", lw=1, ls="--")],
-                   [labels[0], f"$\\propto N^{{-1}}$ (through the median at the first N >= {anchor_width:g})"], loc="lower center",
-                   ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.01))
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=style.color(panels[0]["activation"]) if panels else "C0", marker="o", ms=3, lw=1.1),
+               Line2D([], [], color="0.4", lw=1, ls="--")]
+    fig.legend(handles, ["median test MSE (bars: 95% bootstrap interval)",
+                         f"$\\propto N^{{-1}}$ through the median at the first N >= {anchor_width:g}"],
+               loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.01))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
