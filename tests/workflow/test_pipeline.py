@@ -206,3 +206,38 @@ def test_a_lottery_scaling_of_other_code_on_path_stops_the_run(pipeline, tmp_pat
     assert proc.returncode != 0
     assert "Config error: the lottery-scaling on PATH" in text and str(other) in text, text[-2000:]
     assert "Traceback" not in text
+
+
+def test_default_claims_table_has_no_appendix_rows(pipeline):
+    """One target (test.yaml): no appendix figures or claims, so single-target runs are unchanged."""
+    work, _ = pipeline
+    claims = (work / "results" / "claims.csv").read_text()
+    assert "appendix_" not in claims
+    assert not list((work / "results" / "figures").glob("appendix_*"))
+
+
+def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
+    """config/test-appendix.yaml: a unary and a product target, a formula in x and one in x1..x3;
+    every stage runs (pairs only for d = 1), the appendix figures and claims are made."""
+    import pandas as pd
+
+    work, _ = pipeline
+    config = work / "config" / "test-appendix.yaml"
+    snakemake(work, "--configfile", str(config), "--config", "results=results-appendix")
+    results = work / "results-appendix"
+    for group in ("unary", "multi"):
+        for kind in ("histograms", "scaling"):
+            assert (results / "figures" / f"appendix_{kind}_{group}.png").stat().st_size > 0
+    runs = sorted(p.name for p in (results / "train").iterdir())
+    assert any(r.startswith("expr_sin_3_x_x_2_") for r in runs) and any(r.startswith("expr3_x1_x2_x3_") for r in runs), runs
+    assert (results / "wave_silu" / "pairs" / "distilled.csv").exists()  # d = 1 formula: pair stage
+    assert (results / "poly3_silu" / "pairs" / "SKIPPED.txt").exists()  # d = 3: skipped, with the reason
+    claims = pd.read_csv(results / "claims.csv")
+    app = claims[claims["claim"].str.startswith("appendix_")]
+    assert set(app["claim"]) == {"appendix_narrow_multimodal", "appendix_wide_single_peaked", "appendix_scaling_class"}
+    assert set(app["experiment"]) == {"x3_silu", "prod2_silu", "wave_silu", "poly3_silu"}
+    assert app["detail"].str.contains("paper:|no statement in the paper").all()
+    # the formula's title is the formula, in the per-task figure too
+    assert list((results / "figures").glob("scaling_expr_sin_3_x_x_2_*.png"))
+    proc = snakemake(work, "-n", "--configfile", str(config), "--config", "results=results-appendix")
+    assert "Nothing to be done" in proc.stdout + proc.stderr

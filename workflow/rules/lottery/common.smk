@@ -2,7 +2,8 @@
 # every stage's outputs (so each rule file of the study needs only this file and ../common.smk).
 
 from lottery_scaling.provenance import core_hash
-from lottery_scaling.studies.lottery.figures import ACTIVATION_LABELS
+from lottery_scaling.studies.lottery.expressions import SLUG_PATTERN, canonical, task_slug
+from lottery_scaling.studies.lottery.figures import ACTIVATION_LABELS, task_label
 from lottery_scaling.studies.lottery.fit import DEFAULT_RANGES, FitSettings
 from lottery_scaling.studies.lottery.pairs.settings import (
     PairFigureSettings,
@@ -43,7 +44,18 @@ def _check_global_training():
 _check_global_training()
 
 
+def _task_of(name, task):
+    """The task text of an experiment: a built-in name, or a user-defined formula {expr, dim} in canonical form."""
+    if not isinstance(task, dict):
+        return task
+    try:
+        return canonical(task["expr"], task.get("dim", 1))
+    except UserError as exc:
+        config_error(f"experiments.{name}.task: {exc}")
+
+
 def _experiment(name, spec):
+    spec = {**spec, "task": _task_of(name, spec["task"])}
     training = dict(_TRAINING_DEFAULTS)
     training.update(config.get("training") or {})
     training.update(spec.get("training") or {})
@@ -159,7 +171,7 @@ def train_cli_args(settings):
     args = [f"--max-memory {_job_memory_bound()[0]}"] if LIMITS["max_job_memory"] is not None else []
     for key, value in settings.items():
         if key in ("task", "activation"):
-            args.append(f"--{key} {value}")
+            args.append(f"--{key} {shlex.quote(value)}")  # a user-defined formula has spaces and brackets
         elif key == "x_range":
             args.append(f"--x-range {value[0]!r} {value[1]!r}")
         else:
@@ -235,7 +247,7 @@ wildcard_constraints:
     lo="[0-9]+",
     hi="[0-9]+",
     experiment="[A-Za-z][A-Za-z0-9_]*",
-    task="[a-z0-9]+",
+    task=SLUG_PATTERN,
 
 
 # ---- helpers of train.smk ----
@@ -285,7 +297,67 @@ def _histogram_figure_inputs(wc, widths):
 
 def _title(experiment):
     e = EXPERIMENTS[experiment]
-    return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {e['task']} ({experiment})"
+    return f"{ACTIVATION_LABELS.get(e['activation'], e['activation'])} on {task_label(e['task'])} ({experiment})"
+
+
+# Tasks by their file-name slug (figures/scaling_{task}: a user-defined formula's slug, see expressions.task_slug).
+TASK_OF_SLUG = {task_slug(e["task"]): e["task"] for e in EXPERIMENTS.values()}
+
+
+def _experiments_of_slug(slug):
+    return [(n, e) for n, e in sorted(EXPERIMENTS.items()) if e["task"] == TASK_OF_SLUG[slug]]
+
+
+# ---- Appendix A (every target; SPEC section 5): figures and claims only when the config has more than one target ----
+from lottery_scaling.studies.lottery.appendix import CLAIM_IDS as APPENDIX_CLAIM_IDS, AppendixSettings
+
+try:
+    APPENDIX = AppendixSettings.from_dict(config.get("appendix"))
+except UserError as _exc:
+    config_error(str(_exc))
+APPENDIX_ON = len({e["task"] for e in EXPERIMENTS.values()}) > 1
+for _key in ("early_range", "late_range"):
+    if APPENDIX_ON and getattr(APPENDIX, _key) not in FIT_RANGES:
+        config_error(f"appendix.{_key}: '{getattr(APPENDIX, _key)}' is not a width range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
+# Experiments judged by the appendix claims (activation in appendix.activations).
+APPENDIX_EXPERIMENTS = [n for n, e in sorted(EXPERIMENTS.items()) if e["activation"] in APPENDIX.activations]
+
+
+def _appendix_rows(group):
+    """The experiment drawn per target in the appendix figures: group 'unary' (d = 1) or 'multi' (d > 1);
+    per target the judged experiment with the most widths (ties: the first name)."""
+    best = {}
+    for n in APPENDIX_EXPERIMENTS:
+        e = EXPERIMENTS[n]
+        if (input_dim(e["task"]) == 1) != (group == "unary"):
+            continue
+        if e["task"] not in best or len(e["widths"]) > len(EXPERIMENTS[best[e["task"]]]["widths"]):
+            best[e["task"]] = n
+    return [best[t] for t in sorted(best, key=_task_order)]
+
+
+def _task_order(task):
+    from lottery_scaling.studies.lottery.tasks import TASKS
+
+    return (0, TASKS.index(task), task) if task in TASKS else (1, 0, task)
+
+
+APPENDIX_GROUPS = [g for g in ("unary", "multi") if APPENDIX_ON and _appendix_rows(g)]
+
+
+def _appendix_histogram_inputs(wc):
+    rows = _appendix_rows(wc.group)
+    return {
+        "h5": [merged_file(n, w) for n in rows for w in EXPERIMENTS[n]["widths"]],
+        "modes": [histogram_file(n, w, "modes") for n in rows for w in EXPERIMENTS[n]["widths"]],
+        "kde": [histogram_file(n, w, "kde") for n in rows for w in EXPERIMENTS[n]["widths"]],
+    }
+
+
+def _appendix_title(group, what):
+    acts = ", ".join(ACTIVATION_LABELS.get(a, a) for a in APPENDIX.activations)
+    kind = "unary targets (d = 1)" if group == "unary" else "multi-input targets (d > 1; the paper's products)"
+    return f"{acts}, {kind}: {what}"
 
 
 # ---- helpers of pairs.smk (the stage's settings, parsed once) ----

@@ -19,14 +19,14 @@ for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
         if _r not in FIT_RANGES:
             config_error(f"figures.fit_lines.{_act}: '{_r}' is not a range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
 _STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))
-TASKS_RUN = sorted({e["task"] for e in EXPERIMENTS.values()})
+TASKS_RUN = sorted(TASK_OF_SLUG)  # file-name slugs of the tasks (a built-in task's slug is its name)
 
 
 rule figure_scaling:
     conda:
         CONDA_ENV
     input:
-        lambda wc: [fit_table(n, k) for n, e in EXPERIMENTS.items() if e["task"] == wc.task for k in ("medians", "exponents")],
+        lambda wc: [fit_table(n, k) for n, e in _experiments_of_slug(wc.task) for k in ("medians", "exponents")],
     output:
         png=report(figure("scaling_{task}", "png"), caption="../../report/lottery/scaling.rst", category="Scaling law"),
         pdf=figure("scaling_{task}", "pdf"),
@@ -34,14 +34,13 @@ rule figure_scaling:
         f"{R}/logs/figures/scaling_{{task}}.log",
     params:
         style=_STYLE,
-        experiments=lambda wc: " ".join(
-            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
-        ),
+        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in _experiments_of_slug(wc.task)),
+        task=lambda wc: shlex.quote(TASK_OF_SLUG[wc.task]),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-scaling {params.experiments} --task {wildcards.task} --style {params.style} "
+        "lottery-scaling plot-scaling {params.experiments} --task {params.task} --style {params.style} "
         "--out {output.png} {output.pdf} > {log} 2>&1"
 
 
@@ -49,7 +48,7 @@ rule figure_slopes:
     conda:
         CONDA_ENV
     input:
-        lambda wc: [fit_table(n, "slopes") for n, e in EXPERIMENTS.items() if e["task"] == wc.task],
+        lambda wc: [fit_table(n, "slopes") for n, e in _experiments_of_slug(wc.task)],
     output:
         png=report(figure("slopes_{task}", "png"), caption="../../report/lottery/slopes.rst", category="Scaling law"),
         pdf=figure("slopes_{task}", "pdf"),
@@ -57,14 +56,13 @@ rule figure_slopes:
         f"{R}/logs/figures/slopes_{{task}}.log",
     params:
         style=_STYLE,
-        experiments=lambda wc: " ".join(
-            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
-        ),
+        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in _experiments_of_slug(wc.task)),
+        task=lambda wc: shlex.quote(TASK_OF_SLUG[wc.task]),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-scaling --slopes {params.experiments} --task {wildcards.task} --style {params.style} "
+        "lottery-scaling plot-scaling --slopes {params.experiments} --task {params.task} --style {params.style} "
         "--out {output.png} {output.pdf} > {log} 2>&1"
 
 
@@ -136,6 +134,64 @@ rule figure_synergy:
         "--out {output.png} {output.pdf} > {log} 2>&1"
 
 
+rule figure_appendix_histograms:
+    conda:
+        CONDA_ENV
+    input:
+        unpack(_appendix_histogram_inputs),
+    output:
+        png=report(figure("appendix_histograms_{group}", "png"), caption="../../report/lottery/appendix_histograms.rst",
+                   category="Appendix", subcategory="Loss histograms"),
+        pdf=figure("appendix_histograms_{group}", "pdf"),
+    log:
+        f"{R}/logs/figures/appendix_histograms_{{group}}.log",
+    wildcard_constraints:
+        group="unary|multi",
+    params:
+        style=_STYLE,
+        rows=lambda wc: " ".join(
+            f"--row {shlex.quote(EXPERIMENTS[n]['task'])} {R}/{n}/histogram" for n in _appendix_rows(wc.group)
+        ),
+        title=lambda wc: shlex.quote(_appendix_title(wc.group, "test-MSE histograms per width (paper Fig 5, 6)")),
+    resources:
+        runtime=10,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling plot-appendix-histograms {input.h5} {params.rows} --title {params.title} "
+        "--style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_appendix_scaling:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: [fit_table(n, k) for n in _appendix_rows(wc.group) for k in ("medians", "exponents")],
+    output:
+        png=report(figure("appendix_scaling_{group}", "png"), caption="../../report/lottery/appendix_scaling.rst",
+                   category="Appendix", subcategory="Scaling law"),
+        pdf=figure("appendix_scaling_{group}", "pdf"),
+    log:
+        f"{R}/logs/figures/appendix_scaling_{{group}}.log",
+    wildcard_constraints:
+        group="unary|multi",
+    params:
+        style=_STYLE,
+        panels=lambda wc: " ".join(
+            f"--panel {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {R}/{n}/fit" for n in _appendix_rows(wc.group)
+        ),
+        title=lambda wc: shlex.quote(_appendix_title(wc.group, "median test MSE vs width (paper Fig 7, 8)")),
+        range=APPENDIX.late_range,
+        anchor=APPENDIX.wide_min_width,
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-appendix-scaling {params.panels} --range {params.range} --anchor-width {params.anchor} "
+        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+for _group in APPENDIX_GROUPS:
+    FINAL_OUTPUTS += [figure(f"appendix_{kind}_{_group}", x) for kind in ("histograms", "scaling") for x in ("png", "pdf")]
 for _task in TASKS_RUN:
     FINAL_OUTPUTS += [figure(f"{kind}_{_task}", x) for kind in ("scaling", "slopes") for x in ("png", "pdf")]
 for _name, _e in EXPERIMENTS.items():

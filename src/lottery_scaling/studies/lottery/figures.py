@@ -132,7 +132,7 @@ def scaling(curves, style: FigureStyle, task: str):
     _width_ticks(ax, all_w)
     ax.set_xlabel("width N (hidden neurons)")
     ax.set_ylabel("median test loss (MSE)")
-    ax.set_title(f"{TASK_LABELS.get(task, task)}: median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
+    ax.set_title(f"{task_label(task)}: median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
@@ -165,7 +165,7 @@ def local_slopes(curves, style: FigureStyle, task: str):
     _width_ticks(ax, widths)
     ax.set_xlabel("width N (points at the geometric mean of neighbouring trained widths)")
     ax.set_ylabel("local exponent $-\\Delta\\log$ MSE / $\\Delta\\log N$")
-    ax.set_title(f"{TASK_LABELS.get(task, task)}: local slope of median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
+    ax.set_title(f"{task_label(task)}: local slope of median test MSE vs width (bars: 95% bootstrap interval)", fontsize=9)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
@@ -309,4 +309,148 @@ def synergy_panels(comparisons, style: FigureStyle, title: str, activation: str)
         axes.flat[0].set_axis_off()
     fig.suptitle(title + "\n(median ratio = ensemble median / N median; > 1: the wide network beats ensembling)", fontsize=9)
     fig.tight_layout()
+    return fig
+
+
+# ---- Appendix A (paper Fig 5-8): every target at once ----
+
+def task_label(task: str) -> str:
+    """Display name of a target: the paper's notation for built-in targets, the formula for user-defined ones."""
+    if task in TASK_LABELS:
+        return TASK_LABELS[task]
+    from .expressions import is_expression, label
+
+    return label(task) if is_expression(task) else task
+
+
+def appendix_histograms(rows, style: FigureStyle, title: str):
+    """Grid of log10 test-MSE histograms: one row per target, one column per width (paper Fig 5, 6).
+
+    rows: list of dicts with task, activation and panels ({width: dict(log10_loss, n_diverged, kde, modes)}).
+    Each row shares its x axis (so the shift with width reads along the row); robust modes are
+    marked with ticks at the top (the lowest-loss mode, the lottery ticket, in the lottery colour)
+    and their number is written in the corner.
+    """
+    plt = pyplot()
+    widths = sorted({w for r in rows for w in r["panels"]})
+    nr, nc = max(1, len(rows)), max(1, len(widths))
+    pw, ph = 0.5 * style.panel_width, 0.45 * style.panel_height
+    fig, axes = plt.subplots(nr, nc, figsize=(pw * nc + 0.8, ph * nr + 0.8), squeeze=False)
+    for i, r in enumerate(rows):
+        logs = [p["log10_loss"] for p in r["panels"].values() if p["log10_loss"].size]
+        everything = np.concatenate(logs) if logs else np.zeros(1)
+        bins_range = (np.floor(everything.min()) - 0.25, np.ceil(everything.max()) + 0.25)
+        color = style.color(r["activation"])
+        for j, w in enumerate(widths):
+            ax = axes[i, j]
+            if j:
+                ax.sharex(axes[i, 0])
+            p = r["panels"].get(w)
+            if p is None:
+                ax.text(0.5, 0.5, "not trained", transform=ax.transAxes, ha="center", va="center", fontsize=6, color="0.5")
+                ax.set_xscale("log")
+                ax.set_xlim(10.0 ** bins_range[0], 10.0 ** bins_range[1])
+            else:
+                x = p["log10_loss"]
+                step = 1.0 / style.bins_per_decade
+                if x.size:
+                    ax.hist(10.0**x, bins=_log_edges(x, style, bins_range), color=color, alpha=0.55)
+                if p["kde"] is not None and len(p["kde"]):
+                    ax.plot(10.0 ** p["kde"]["log10_loss"], p["kde"]["density"] * x.size * step, color=color, lw=0.9)
+                top = ax.get_ylim()[1] * 1.2
+                ax.set_ylim(0, top)
+                for _, m in p["modes"].iterrows():
+                    c = style.lottery_color if m["lottery"] else style.mode_color
+                    ax.plot([10.0 ** m["log10_loss"]], [top * 0.93], marker="v", ms=4, color=c, ls="none")
+                n_modes = len(p["modes"])
+                note = f"{n_modes} mode{'s' if n_modes != 1 else ''}" + (f"\n{p['n_diverged']} div." if p["n_diverged"] else "")
+                ax.text(0.97, 0.8, note, transform=ax.transAxes, ha="right", va="top", fontsize=5.5,
+                        color=style.lottery_color if n_modes > 1 else "0.3")
+                ax.set_xscale("log")
+                ax.set_xlim(10.0 ** bins_range[0], 10.0 ** bins_range[1])
+            from matplotlib.ticker import LogLocator, NullFormatter
+
+            span = bins_range[1] - bins_range[0]
+            ax.xaxis.set_major_locator(LogLocator(numticks=4 if span > 6 else 6))
+            ax.xaxis.set_minor_formatter(NullFormatter())
+            ax.tick_params(labelsize=5, length=2, pad=1)
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(f"N = {w}", fontsize=8)
+            if j == 0:
+                ax.set_ylabel(task_label(r["task"]), fontsize=8, rotation=0, ha="right", va="center", labelpad=4)
+    fig.supxlabel("test loss (MSE), log scale; each row shares its x axis", fontsize=8)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout(h_pad=0.3, w_pad=0.2)
+    return fig
+
+
+def appendix_scaling(panels, style: FigureStyle, title: str, anchor_width: float = 10.0, range_name: str = "late"):
+    """Median test MSE vs width, one panel per target, with an N^-1 reference (paper Fig 7, 8).
+
+    panels: list of dicts with task, activation, medians (fit/medians.csv), exponents (fit/exponents.csv).
+    The reference N^-1 passes through the median at the first trained width >= anchor_width
+    (else the widest); the exponent of fit range `range_name` is written in each panel.
+    """
+    from matplotlib.ticker import NullFormatter
+
+    plt = pyplot()
+    k = max(1, len(panels))
+    cols = min(5, k)
+    rows = int(np.ceil(k / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(0.8 * style.panel_width * cols, 0.85 * style.panel_height * rows),
+                             sharex=True, squeeze=False)
+    all_w = sorted({float(w) for p in panels for w in p["medians"]["width"]})
+    for ax, p in zip(axes.flat, panels):
+        m = p["medians"].dropna(subset=["median_loss"])
+        color = style.color(p["activation"])
+        ax.set_title(task_label(p["task"]), fontsize=9)
+        if m.empty:
+            ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=7, color="0.5")
+            continue
+        w, med = m["width"].to_numpy(float), m["median_loss"].to_numpy(float)
+        yerr = np.clip(np.vstack([med - m["median_ci_low"].to_numpy(float), m["median_ci_high"].to_numpy(float) - med]), 0, None)
+        ax.errorbar(w, med, yerr=yerr, fmt="o-", color=color, ms=3, lw=1.1, capsize=1.5, label="median (95% CI)")
+        at = [i for i, x in enumerate(w) if x >= anchor_width]
+        a = at[0] if at else len(w) - 1
+        xs = np.geomspace(w.min(), w.max(), 30)
+        ax.plot(xs, med[a] * (xs / w[a]) ** -1.0, color="0.4", lw=1, ls="--", label=f"$\\propto N^{{-1}}$ through N = {w[a]:g}")
+        r = p["exponents"][p["exponents"]["range"] == range_name]
+        if not r.empty and np.isfinite(r.iloc[0]["alpha"]):
+            r = r.iloc[0]
+            ax.text(0.03, 0.04, f"$\\alpha_{{{r['range_low']:g}-{r['range_high']:g}}}$ = {r['alpha']:.2f}\n"
+                                f"[{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}]",
+                    transform=ax.transAxes, fontsize=6.5, va="bottom", ha="left")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        lo = min(np.nanmin(m["median_ci_low"].to_numpy(float)), med[a] * (w.max() / w[a]) ** -1.0)
+        hi = max(np.nanmax(m["median_ci_high"].to_numpy(float)), med[a] * (w.min() / w[a]) ** -1.0)
+        if np.isfinite(lo) and np.isfinite(hi) and lo > 0:
+            ax.set_ylim(lo / 2, hi * 2)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.tick_params(which="both", labelsize=6.5)
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    for ax in axes.flat[k:]:
+        ax.set_visible(False)
+    ticks = [w for w in all_w if w == all_w[0] or w == all_w[-1] or f"{w:g}".strip("0") in ("1", "2", "5")]
+    for ax in axes.flat:
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{w:g}" for w in ticks])
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    for j in range(cols):  # the lowest visible panel of each column carries the width axis
+        bottom = max(i for i in range(rows) if i * cols + j < k) if j < k else None
+        if bottom is not None:
+            axes[bottom, j].tick_params(labelbottom=True)
+            axes[bottom, j].set_xlabel("width N", fontsize=8)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("median test MSE", fontsize=8)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=style.color(panels[0]["activation"]) if panels else "C0", marker="o", ms=3, lw=1.1),
+               Line2D([], [], color="0.4", lw=1, ls="--")]
+    fig.legend(handles, ["median test MSE (bars: 95% bootstrap interval)",
+                         f"$\\propto N^{{-1}}$ through the median at the first N >= {anchor_width:g}"],
+               loc="lower center", ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(0.5, -0.01))
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

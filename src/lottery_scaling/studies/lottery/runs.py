@@ -1,6 +1,7 @@
 """Run names of the lottery study: a training folder is named by the settings that made it (open_lth).
 
-`{task}-{activation}-{digest}`, the digest a SHA-256 of the run's training settings (JSON, keys
+`{task}-{activation}-{digest}`, the task by its file-name slug (a user-defined formula:
+`expr_<slug>_<6 hex digits>`, see expressions.task_slug), the digest a SHA-256 of the run's training settings (JSON, keys
 sorted; width excluded: one run holds every width). The settings that existed when the naming was
 introduced are always in the digest; a setting added later enters it only when it differs from its
 default, so adding an option never renames (and so never retrains) finished runs.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+
+from .expressions import task_slug
 
 # Always part of the digest (the training settings of the first release of the naming).
 NAMED_ALWAYS = (
@@ -32,4 +35,4 @@ def run_name(settings: dict, defaults: dict) -> str:
     """Folder name of a run: settings as in TrainSettings.as_attrs() (resolved), defaults likewise."""
     named = named_settings(settings, defaults)
     digest = hashlib.sha256(json.dumps(named, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{settings['task']}-{settings['activation']}-{digest}"
+    return f"{task_slug(settings['task'])}-{settings['activation']}-{digest}"

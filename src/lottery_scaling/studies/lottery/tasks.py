@@ -48,7 +48,11 @@ def target(task: str, x: np.ndarray) -> np.ndarray:
 
 def _check_task(task: str) -> None:
     if task not in _TARGETS:
-        raise UserError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}")
+        from .expressions import is_expression, parse_task  # user-defined targets (expr:FORMULA)
+
+        if not is_expression(task):
+            raise UserError(f"unknown task {task!r}; allowed: {', '.join(TASKS)}, or expr:FORMULA")
+        _TARGETS[task] = parse_task(task)
 
 
 @dataclass(frozen=True)

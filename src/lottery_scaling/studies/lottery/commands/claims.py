@@ -37,12 +37,13 @@ def run(args) -> int:
 
     from ....errors import UserError
     from ..model import ACTIVATIONS
+    from ..expressions import is_expression
     from ..tasks import TASKS
 
     claims.check_thresholds(args.thresholds)
     experiments = []
     for name, task, activation, folder in args.experiment:
-        if task not in TASKS:
+        if task not in TASKS and not is_expression(task):
             raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}")
         if activation not in ACTIVATIONS:
             raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")

@@ -16,8 +16,29 @@ HELP = "train networks of one width for a range of seeds and write them to an HD
 _DEFAULTS = TrainSettings("x2", "silu", 1)
 
 
+def _task(text: str) -> str:
+    """A built-in target, or a formula expr:FORMULA (d = 1, variable x) / exprD:FORMULA (x1..xD)."""
+    import argparse
+
+    from ....errors import UserError
+    from ..expressions import canonical_task, is_expression
+
+    if text in TASKS:
+        return text
+    if not is_expression(text):
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(TASKS)}, or a formula expr:FORMULA / exprD:FORMULA)")
+    try:
+        return canonical_task(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def configure(p) -> None:
-    p.add_argument("--task", required=True, choices=TASKS, help="target function")
+    p.add_argument("--task", required=True, type=_task, metavar="TASK",
+                   help=f"target function: one of {', '.join(TASKS)}, or a formula 'expr:sin(3*x) + x**2' "
+                        "(d = 1, variable x) or 'expr3:x1*x2 + x3' (d = 3, variables x1..x3); numpy functions "
+                        "sin cos tan exp log sqrt tanh abs ... and + - * / **")
     p.add_argument("--activation", required=True, choices=ACTIVATIONS, help="hidden-layer activation")
     p.add_argument("--width", required=True, type=int_at_least(1), help="hidden neurons N")
     p.add_argument("--seeds", required=True, type=_seeds,

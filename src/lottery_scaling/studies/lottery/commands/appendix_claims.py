@@ -1,0 +1,50 @@
+"""`lottery-scaling appendix-claims`: judge Appendix A's three observations per target (SPEC section 5)."""
+
+from __future__ import annotations
+
+from .claims import _json_object
+
+HELP = ("judge Appendix A per target: narrow multi-peaked, wide single-peaked, scaling class "
+        "(from histogram and fit tables); write claim rows as CSV")
+
+
+def configure(p) -> None:
+    p.add_argument("--experiment", action="append", nargs=4, default=[],
+                   metavar=("NAME", "TASK", "ACTIVATION", "DIR"),
+                   help="an experiment and its analysis folder (histogram/summary.csv, fit/exponents.csv, fit/slopes.csv); repeatable")
+    p.add_argument("--settings", type=_json_object, default={}, help="the config's `appendix` section as JSON (default: the defaults)")
+    p.add_argument("--out", required=True, help="claims CSV (columns: see lottery_scaling.claims)")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from .. import appendix
+    from ....claims import COLUMNS
+    from ....errors import UserError
+    from ....tables import read_csv, write_csv
+    from ..expressions import is_expression
+    from ..model import ACTIVATIONS
+    from ..tasks import TASKS
+    from .fit import EXPONENT_COLUMNS, SLOPE_COLUMNS
+    from .histogram import SUMMARY_COLUMNS as HIST
+
+    settings = appendix.AppendixSettings.from_dict(args.settings)
+    experiments = []
+    for name, task, activation, folder in args.experiment:
+        if task not in TASKS and not is_expression(task):
+            raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}, or expr:FORMULA")
+        if activation not in ACTIVATIONS:
+            raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+        d = Path(folder)
+        experiments.append(appendix.AppendixTables(
+            name, task, activation,
+            histogram=read_csv(d / "histogram" / "summary.csv", HIST),
+            exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
+            slopes=read_csv(d / "fit" / "slopes.csv", SLOPE_COLUMNS),
+        ))
+    rows = appendix.evaluate(settings, experiments)
+    write_csv(rows, args.out, COLUMNS)
+    for r in rows:
+        print(f"{r['claim']} [{r['experiment'] or '-'}]: {r['verdict']} (value {r['value']:.4g})")
+    return 0
