@@ -13,9 +13,21 @@ pass; wide SiLU networks (`_step_wide_silu`) loop over sample pairs with the neu
 inside, so nothing N x M is stored. The trainer picks one by the size of that array.
 
 The sample loops must vectorise: numba's scalar `math.exp` calls libm and blocks SIMD,
-so `_exp` is a branch-free exp (Cody-Waite range reduction, degree-13 polynomial,
-exponent built by a bit cast) that LLVM can vectorise; it is accurate to about 1 ulp.
-fastmath omits 'nnan'/'ninf' so that diverged networks are still detected, and
+so `_exp` is a branch-free exp (Cody-Waite range reduction, Taylor polynomial in Horner
+form with explicit fused multiply-adds, exponent built by a bit cast) that LLVM can
+vectorise, in a float64 and a float32 version (see `_exp`).
+
+Same numbers whatever the compilation (issue 12): no fast-math flags. With 'reassoc' and
+'contract', LLVM may re-associate sums and fuse multiplies and adds differently each
+time it optimises a function, and numba optimises a callee once on its own and again
+inside each caller's module; when it compiles fresh, the process's JIT resolves calls to
+the callee's own copy (its symbol was defined first), while code loaded from the cache
+runs the caller's copy. So a fresh and a cached run computed different numbers.
+Without those flags every operation is rounded as written, so every copy computes the
+same bits: fused multiply-adds are explicit (`_fma`), and sums over samples or neurons
+are kept in LANES fixed partial sums (sample m goes to lane m % LANES, summed at the end
+in a fixed pairwise order), which LLVM vectorises without re-associating anything. That
+also makes the result independent of the vector width (AVX2 or AVX-512).
 error_model="numpy" drops the ZeroDivisionError check that keeps a division from vectorising.
 """
 
@@ -23,67 +35,176 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from numba import carray, njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
-FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+# Kept for the benchmarks (they compile loops with the kernels' flags): none, see above.
+FASTMATH = False
+JIT = dict(cache=True, error_model="numpy")
 
 SILU, RELU, LEAKY_RELU, TANH = 0, 1, 2, 3
 ACTIVATION_CODES = {"silu": SILU, "relu": RELU, "leaky_relu": LEAKY_RELU, "tanh": TANH}
 LEAKY_SLOPE = 0.01
 
+# Partial sums per reduction (one AVX-512 register of float32, two of float64).
+LANES = 16
+
+# float64 exp: clamp, round(x / ln2) by the 1.5 * 2^52 shift, k ln2 in two parts.
 _LOG2E = 1.4426950408889634
+_SHIFT64 = 6755399441055744.0 + 1023.0  # 1.5 * 2^52 + exponent bias
 _LN2_HI = 6.93147180369123816490e-01  # few mantissa bits: k * _LN2_HI is exact
 _LN2_LO = 1.90821492927058770002e-10
+# float32 exp: the same with float32 constants and a degree-7 Taylor polynomial
+_F32_LOG2E = np.float32(1.4426950408889634)
+_F32_SHIFT = np.float32(12582912.0 + 127.0)  # 1.5 * 2^23 + exponent bias
+_F32_LN2_HI = np.float32(0.693145751953125)  # 0x3f317200: k * _F32_LN2_HI is exact for |k| < 256
+_F32_LN2_LO = np.float32(1.428606765330187e-06)
+_F32_LO = np.float32(-87.0)  # exp(-87) is still a normal float32
+_F32_HI = np.float32(88.0)
+_F32_C = tuple(np.float32(1.0 / f) for f in (5040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0))
+# |w x| + |b| below which exp(|w x| + |b|) is finite (the paired sigmoid form)
+_PAIR_LIMIT64 = 600.0
+_PAIR_LIMIT32 = np.float32(80.0)
 
 
 @intrinsic
-def _int64_bits_as_float64(typingctx, bits):
-    sig = types.float64(types.int64)
+def _fma(typingctx, a, b, c):
+    """a * b + c rounded once (llvm.fma); all three of one float type, so nothing is promoted."""
+    if not (isinstance(a, types.Float) and a == b and b == c):
+        return None
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
+        return builder.fma(*args)
 
-    return sig, codegen
+    return a(a, b, c), codegen
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+@intrinsic
+def _shifted_to_pow2(typingctx, kd):
+    """2^k from kd = k + bias + 1.5 * 2^p (p mantissa bits): the low mantissa bits of kd,
+    shifted into the exponent field."""
+    if kd == types.float64:
+        ity, bits = ir.IntType(64), 52
+    elif kd == types.float32:
+        ity, bits = ir.IntType(32), 23
+    else:
+        return None
+
+    def codegen(context, builder, signature, args):
+        as_int = builder.bitcast(args[0], ity)
+        return builder.bitcast(builder.shl(as_int, ir.Constant(ity, bits)), args[0].type)
+
+    return kd(kd), codegen
+
+
+@intrinsic
+def _stack_lanes(typingctx, like):
+    """Pointer to 3 x LANES scratch elements of like's dtype (like: an array or a scalar) on
+    the stack of the calling function: it cannot alias an array, so LLVM keeps the partial
+    sums in registers and needs no overlap checks."""
+    dtype = like.dtype if isinstance(like, types.Array) else like
+
+    def codegen(context, builder, signature, args):
+        return cgutils.alloca_once(builder, context.get_data_type(dtype), size=3 * LANES)
+
+    return types.CPointer(dtype)(like), codegen
+
+
 def _exp(x):
-    """exp(x) for float64, vectorisable; inputs outside [-708, 709] are clamped."""
-    x = min(max(x, -708.0), 709.0)
-    k = np.floor(x * _LOG2E + 0.5)
-    r = (x - k * _LN2_HI) - k * _LN2_LO
-    # Taylor series of exp on |r| <= ln2/2, Horner form; truncation error < 1e-17.
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    return p * _int64_bits_as_float64((np.int64(k) + 1023) << 52)
+    """exp(x), vectorisable, for float64 (inputs clamped to [-708, 709]) and float32
+    (clamped to [-87, 88]); only callable from jitted code. Error bounds: see
+    tests/test_exp.py."""
+    raise NotImplementedError("_exp is only callable from numba-compiled code")
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+@overload(_exp, inline="always", jit_options=dict(error_model="numpy"))
+def _exp_impl(x):
+    if x == types.float64:
+
+        def exp64(x):
+            x = min(max(x, -708.0), 709.0)
+            kd = _fma(x, _LOG2E, _SHIFT64)  # k + 1023 + 1.5 * 2^52, k = round(x / ln2)
+            k = kd - _SHIFT64
+            r = _fma(-k, _LN2_HI, x)
+            r = _fma(-k, _LN2_LO, r)
+            # Taylor series of exp on |r| <= ln2/2, Horner form; truncation error < 1e-17.
+            p = 1.0 / 6227020800.0
+            p = _fma(p, r, 1.0 / 479001600.0)
+            p = _fma(p, r, 1.0 / 39916800.0)
+            p = _fma(p, r, 1.0 / 3628800.0)
+            p = _fma(p, r, 1.0 / 362880.0)
+            p = _fma(p, r, 1.0 / 40320.0)
+            p = _fma(p, r, 1.0 / 5040.0)
+            p = _fma(p, r, 1.0 / 720.0)
+            p = _fma(p, r, 1.0 / 120.0)
+            p = _fma(p, r, 1.0 / 24.0)
+            p = _fma(p, r, 1.0 / 6.0)
+            p = _fma(p, r, 0.5)
+            p = _fma(p, r, 1.0)
+            p = _fma(p, r, 1.0)
+            return p * _shifted_to_pow2(kd)
+
+        return exp64
+    if x == types.float32:
+
+        def exp32(x):
+            x = min(max(x, _F32_LO), _F32_HI)
+            kd = _fma(x, _F32_LOG2E, _F32_SHIFT)
+            k = kd - _F32_SHIFT
+            r = _fma(-k, _F32_LN2_HI, x)
+            r = _fma(-k, _F32_LN2_LO, r)
+            # Taylor to degree 7 on |r| <= ln2/2: truncation error < 6e-9 (0.1 ulp).
+            p = _F32_C[0]
+            p = _fma(p, r, _F32_C[1])
+            p = _fma(p, r, _F32_C[2])
+            p = _fma(p, r, _F32_C[3])
+            p = _fma(p, r, _F32_C[4])
+            p = _fma(p, r, _F32_C[5])
+            p = _fma(p, r, _F32_C[6])
+            p = _fma(p, r, _F32_C[7])
+            return p * _shifted_to_pow2(kd)
+
+        return exp32
+    return None
+
+
+def _pair_limit(x):
+    raise NotImplementedError
+
+
+@overload(_pair_limit, inline="always")
+def _pair_limit_impl(x):
+    """|w x| + |b| must stay below this for the paired sigmoid form in x's float type."""
+    if x == types.float32:
+        return lambda x: _PAIR_LIMIT32
+    return lambda x: _PAIR_LIMIT64
+
+
+@njit(inline="always", **JIT)
 def _pair_sigmoids(e, u, one):
     """sigmoid(w x + b) and sigmoid(-w x + b) from u = exp(-w x) and e = exp(-b)."""
-    return one / (one + e * u), u / (u + e)
+    return one / _fma(e, u, one), u / (u + e)
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy", inline="always")
+@njit(inline="always", **JIT)
 def _pairs_usable(wi, bi, x_max):
     """The paired form needs e * u finite: |w x| + |b| well inside exp's range."""
-    return abs(wi) * x_max + abs(bi) < 600.0
+    return abs(wi) * x_max + abs(bi) < _pair_limit(wi)
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(inline="always", **JIT)
+def _lanes_total(a, total):
+    """total + the sum of the LANES partial sums a, in a fixed pairwise order (a is overwritten)."""
+    h = LANES // 2
+    while h >= 1:
+        for j in range(h):
+            a[j] += a[j + h]
+        h //= 2
+    return total + a[0]
+
+
+@njit(**JIT)
 def _preactivation(w, b, i, xT, z):
     """z[m] = w[i] . x[m] + b[i]."""
     d = xT.shape[0]
@@ -91,14 +212,19 @@ def _preactivation(w, b, i, xT, z):
     bi = b[i]
     w0 = w[i, 0]
     for m in range(M):
-        z[m] = w0 * xT[0, m] + bi
+        z[m] = _fma(w0, xT[0, m], bi)
     for k in range(1, d):
         wk = w[i, k]
         for m in range(M):
-            z[m] += wk * xT[k, m]
+            z[m] = _fma(wk, xT[k, m], z[m])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(inline="always", **JIT)
+def _sigmoid(z, one):
+    return one / (one + _exp(-z))
+
+
+@njit(**JIT)
 def _forward(act, w, b, v, c, xT, f, z, keep):
     """f = network output on the samples xT (d, M). keep (N, M) receives what the
     backward pass needs per neuron: the sigmoid for SiLU, the activation for tanh."""
@@ -116,40 +242,89 @@ def _forward(act, w, b, v, c, xT, f, z, keep):
         if act == SILU:
             for m in range(M):
                 zm = z[m]
-                s = one / (one + _exp(-zm))
+                s = _sigmoid(zm, one)
                 ki[m] = s
-                f[m] += vi * (zm * s)
+                f[m] = _fma(vi, zm * s, f[m])
         elif act == RELU:
             for m in range(M):
-                f[m] += vi * max(z[m], zero)
+                f[m] = _fma(vi, max(z[m], zero), f[m])
         elif act == LEAKY_RELU:
             for m in range(M):
                 zm = z[m]
-                f[m] += vi * (zm if zm > zero else slope * zm)
+                f[m] = _fma(vi, zm if zm > zero else slope * zm, f[m])
         else:
             for m in range(M):
                 t = np.tanh(z[m])
                 ki[m] = t
-                f[m] += vi * t
+                f[m] = _fma(vi, t, f[m])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(**JIT)
 def _loss_and_output_grad(f, y, g):
-    """Mean squared error, g = dLoss/df = 2 (f - y) / M, and dLoss/dc = sum(g)."""
+    """Mean squared error (summed in float64 for every network dtype), g = dLoss/df =
+    2 (f - y) / M, and dLoss/dc = sum(g)."""
     M = f.shape[0]
     scale = f.dtype.type(2.0 / M)
-    total = 0.0  # float64 even for float32 networks
-    gc = f.dtype.type(0.0)
-    for m in range(M):
+    acc = carray(_stack_lanes(f), (3, LANES))[0]
+    acc_sq = carray(_stack_lanes(0.0), (3, LANES))[0]  # float64
+    acc[:] = 0
+    acc_sq[:] = 0.0
+    full = M - M % LANES
+    for m0 in range(0, full, LANES):
+        for j in range(LANES):
+            r = f[m0 + j] - y[m0 + j]
+            r64 = np.float64(r)
+            acc_sq[j] = _fma(r64, r64, acc_sq[j])
+            gm = scale * r
+            g[m0 + j] = gm
+            acc[j] += gm
+    for m in range(full, M):
+        j = m - full
         r = f[m] - y[m]
-        total += r * r
+        r64 = np.float64(r)
+        acc_sq[j] = _fma(r64, r64, acc_sq[j])
         gm = scale * r
         g[m] = gm
-        gc += gm
-    return total / M, gc
+        acc[j] += gm
+    return _lanes_total(acc_sq, 0.0) / M, _lanes_total(acc, f.dtype.type(0.0))
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(inline="always", **JIT)
+def _grad_terms(act, zm, km, gm, one, zero, slope):
+    """Per sample: (dLoss/dv_i, dLoss/dz / v_i) from z, what the forward pass kept and g."""
+    if act == SILU:
+        return gm * (zm * km), gm * (km * _fma(zm, one - km, one))
+    elif act == RELU:
+        return gm * max(zm, zero), gm if zm > zero else zero
+    elif act == LEAKY_RELU:
+        pos = zm > zero
+        return gm * (zm if pos else slope * zm), gm if pos else slope * gm
+    return gm * km, gm * (one - km * km)
+
+
+@njit(inline="always", **JIT)
+def _kept_terms(act, z, g, ki, acc, one, zero, slope):
+    """Lanes of dLoss/dv_i and dLoss/db_i / v_i (acc rows 0, 1); z[m] <- dLoss/dz / v_i."""
+    M = z.shape[0]
+    av = acc[0]
+    ab = acc[1]
+    full = M - M % LANES
+    for m0 in range(0, full, LANES):
+        for j in range(LANES):
+            m = m0 + j
+            tv, dz = _grad_terms(act, z[m], ki[m], g[m], one, zero, slope)
+            av[j] += tv
+            ab[j] += dz
+            z[m] = dz
+    for m in range(full, M):
+        j = m - full
+        tv, dz = _grad_terms(act, z[m], ki[m], g[m], one, zero, slope)
+        av[j] += tv
+        ab[j] += dz
+        z[m] = dz
+
+
+@njit(**JIT)
 def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
     """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df and gc = sum(g)."""
     N = w.shape[0]
@@ -161,57 +336,38 @@ def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
     off_b = N * d
     off_v = off_b + N
     grad[off_v + N] = gc
+    acc = carray(_stack_lanes(g), (3, LANES))
+    av = acc[0]
+    ab = acc[1]
+    aw = acc[2]
+    full = M - M % LANES
     for i in range(N):
         _preactivation(w, b, i, xT, z)
         ki = keep[i]
-        gv = zero
-        gb = zero
-        # after each branch, z holds dLoss/dz / v_i
+        acc[:] = 0
+        # afterwards z holds dLoss/dz / v_i
         if act == SILU:
-            for m in range(M):
-                zm = z[m]
-                s = ki[m]
-                gm = g[m]
-                gv += gm * (zm * s)
-                dz = gm * (s * (one + zm * (one - s)))
-                gb += dz
-                z[m] = dz
+            _kept_terms(SILU, z, g, ki, acc, one, zero, slope)
         elif act == RELU:
-            for m in range(M):
-                zm = z[m]
-                gm = g[m]
-                gv += gm * max(zm, zero)
-                dz = gm if zm > zero else zero
-                gb += dz
-                z[m] = dz
+            _kept_terms(RELU, z, g, ki, acc, one, zero, slope)
         elif act == LEAKY_RELU:
-            for m in range(M):
-                zm = z[m]
-                gm = g[m]
-                pos = zm > zero
-                gv += gm * (zm if pos else slope * zm)
-                dz = gm if pos else slope * gm
-                gb += dz
-                z[m] = dz
+            _kept_terms(LEAKY_RELU, z, g, ki, acc, one, zero, slope)
         else:
-            for m in range(M):
-                t = ki[m]
-                gm = g[m]
-                gv += gm * t
-                dz = gm * (one - t * t)
-                gb += dz
-                z[m] = dz
+            _kept_terms(TANH, z, g, ki, acc, one, zero, slope)
         vi = v[i]
         for k in range(d):
-            gw = zero
-            for m in range(M):
-                gw += z[m] * xT[k, m]
-            grad[i * d + k] = vi * gw
-        grad[off_b + i] = vi * gb
-        grad[off_v + i] = gv
+            aw[:] = 0
+            for m0 in range(0, full, LANES):
+                for j in range(LANES):
+                    aw[j] = _fma(z[m0 + j], xT[k, m0 + j], aw[j])
+            for m in range(full, M):
+                aw[m - full] = _fma(z[m], xT[k, m], aw[m - full])
+            grad[i * d + k] = vi * _lanes_total(aw, zero)
+        grad[off_b + i] = vi * _lanes_total(ab, zero)
+        grad[off_v + i] = _lanes_total(av, zero)
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(**JIT)
 def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
     """_forward for d = 1 with the pre-activation fused into each loop (x is xT[0]).
 
@@ -242,47 +398,73 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
                     s_left, s_right = _pair_sigmoids(e, _exp(-(wi * xm)), one)
                     ki[m] = s_left
                     ki[half + m] = s_right
-                    f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
-                    f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
+                    f[m] = _fma(vi, _fma(wi, xm, bi) * s_left, c if first else f[m])
+                    f[half + m] = _fma(vi, _fma(wi, x[half + m], bi) * s_right, c if first else f[half + m])
             else:
                 for m in range(half):
                     xm = x[m]
                     s_left, s_right = _pair_sigmoids(e, _exp(-(wi * xm)), one)
-                    f[m] = (c if first else f[m]) + vi * ((wi * xm + bi) * s_left)
-                    f[half + m] = (c if first else f[half + m]) + vi * ((wi * x[half + m] + bi) * s_right)
+                    f[m] = _fma(vi, _fma(wi, xm, bi) * s_left, c if first else f[m])
+                    f[half + m] = _fma(vi, _fma(wi, x[half + m], bi) * s_right, c if first else f[half + m])
             for m in range(2 * half, M):  # the unpaired middle point of an odd grid
-                zm = wi * x[m] + bi
-                s = one / (one + _exp(-zm))
+                zm = _fma(wi, x[m], bi)
+                s = _sigmoid(zm, one)
                 if store:
                     ki[m] = s
-                f[m] = (c if first else f[m]) + vi * (zm * s)
+                f[m] = _fma(vi, zm * s, c if first else f[m])
         elif act == SILU:
             for m in range(M):
-                zm = wi * x[m] + bi
-                s = one / (one + _exp(-zm))
+                zm = _fma(wi, x[m], bi)
+                s = _sigmoid(zm, one)
                 if store:
                     ki[m] = s
-                f[m] = (c if first else f[m]) + vi * (zm * s)
+                f[m] = _fma(vi, zm * s, c if first else f[m])
         elif act == RELU:
             for m in range(M):
-                f[m] = (c if first else f[m]) + vi * max(wi * x[m] + bi, zero)
+                f[m] = _fma(vi, max(_fma(wi, x[m], bi), zero), c if first else f[m])
         elif act == LEAKY_RELU:
             for m in range(M):
-                zm = wi * x[m] + bi
-                f[m] = (c if first else f[m]) + vi * (zm if zm > zero else slope * zm)
+                zm = _fma(wi, x[m], bi)
+                f[m] = _fma(vi, zm if zm > zero else slope * zm, c if first else f[m])
         else:
             for m in range(M):
-                t = np.tanh(wi * x[m] + bi)
+                t = np.tanh(_fma(wi, x[m], bi))
                 ki[m] = t
-                f[m] = (c if first else f[m]) + vi * t
+                f[m] = _fma(vi, t, c if first else f[m])
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(inline="always", **JIT)
+def _kept_terms_1d(act, wi, bi, x, g, ki, acc, one, zero, slope):
+    """Lanes of dLoss/dv_i, dLoss/db_i / v_i, dLoss/dw_i / v_i (acc rows 0, 1, 2) over
+    the samples, from what the forward pass kept (act a constant: one loop per activation)."""
+    M = x.shape[0]
+    av = acc[0]
+    ab = acc[1]
+    aw = acc[2]
+    full = M - M % LANES
+    for m0 in range(0, full, LANES):
+        for j in range(LANES):
+            m = m0 + j
+            xm = x[m]
+            tv, dz = _grad_terms(act, _fma(wi, xm, bi), ki[m], g[m], one, zero, slope)
+            av[j] += tv
+            ab[j] += dz
+            aw[j] = _fma(dz, xm, aw[j])
+    for m in range(full, M):
+        j = m - full
+        xm = x[m]
+        tv, dz = _grad_terms(act, _fma(wi, xm, bi), ki[m], g[m], one, zero, slope)
+        av[j] += tv
+        ab[j] += dz
+        aw[j] = _fma(dz, xm, aw[j])
+
+
+@njit(**JIT)
 def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
     """_backward for d = 1 with pre-activation and weight gradient fused into one loop.
 
     store = False (SiLU only): recompute the sigmoids as _forward_1d does (same
-    expressions; equal up to rounding) instead of reading them from keep. This is the
+    expressions, so the same values) instead of reading them from keep. This is the
     wide networks' fallback for steps that _step_wide_silu cannot take (a neuron too steep
     for the paired form, or no mirrored pairs); it is about as fast as streaming an
     N x M keep through memory (benchmarks/wide_networks.py)."""
@@ -292,83 +474,63 @@ def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
     zero = g.dtype.type(0.0)
     slope = g.dtype.type(LEAKY_SLOPE)
     grad[3 * N] = gc
+    acc = carray(_stack_lanes(g), (3, LANES))
+    av = acc[0]
+    ab = acc[1]
+    aw = acc[2]
     for i in range(N):
         wi = w[i, 0]
         bi = b[i]
         ki = keep[i] if store else keep[0]
-        gv = zero
-        gb = zero
-        gw = zero
+        acc[:] = 0
         if act == SILU and not store:
             paired = half if _pairs_usable(wi, bi, x_max) else 0
             e = _exp(-bi)
-            for m in range(paired):
+            full = paired - paired % LANES
+            for m0 in range(0, full, LANES):
+                for j in range(LANES):
+                    m = m0 + j
+                    x_left = x[m]
+                    x_right = x[half + m]
+                    s_left, s_right = _pair_sigmoids(e, _exp(-(wi * x_left)), one)
+                    tv_l, dz_l = _grad_terms(SILU, _fma(wi, x_left, bi), s_left, g[m], one, zero, slope)
+                    tv_r, dz_r = _grad_terms(SILU, _fma(wi, x_right, bi), s_right, g[half + m], one, zero, slope)
+                    av[j] += tv_l + tv_r
+                    ab[j] += dz_l + dz_r
+                    aw[j] += _fma(dz_l, x_left, dz_r * x_right)
+            for m in range(full, paired):
+                j = m - full
                 x_left = x[m]
                 x_right = x[half + m]
                 s_left, s_right = _pair_sigmoids(e, _exp(-(wi * x_left)), one)
-                z_left = wi * x_left + bi
-                z_right = wi * x_right + bi
-                g_left = g[m]
-                g_right = g[half + m]
-                gv += g_left * (z_left * s_left) + g_right * (z_right * s_right)
-                dz_left = g_left * (s_left * (one + z_left * (one - s_left)))
-                dz_right = g_right * (s_right * (one + z_right * (one - s_right)))
-                gb += dz_left + dz_right
-                gw += dz_left * x_left + dz_right * x_right
+                tv_l, dz_l = _grad_terms(SILU, _fma(wi, x_left, bi), s_left, g[m], one, zero, slope)
+                tv_r, dz_r = _grad_terms(SILU, _fma(wi, x_right, bi), s_right, g[half + m], one, zero, slope)
+                av[j] += tv_l + tv_r
+                ab[j] += dz_l + dz_r
+                aw[j] += _fma(dz_l, x_left, dz_r * x_right)
             for m in range(2 * paired, M):  # no pairs, or the middle point of an odd grid
+                j = m % LANES
                 xm = x[m]
-                zm = wi * xm + bi
-                s = one / (one + _exp(-zm))
-                gm = g[m]
-                gv += gm * (zm * s)
-                dz = gm * (s * (one + zm * (one - s)))
-                gb += dz
-                gw += dz * xm
-        elif act == SILU:
-            for m in range(M):
-                xm = x[m]
-                zm = wi * xm + bi
-                s = ki[m]
-                gm = g[m]
-                gv += gm * (zm * s)
-                dz = gm * (s * (one + zm * (one - s)))
-                gb += dz
-                gw += dz * xm
+                zm = _fma(wi, xm, bi)
+                tv, dz = _grad_terms(SILU, zm, _sigmoid(zm, one), g[m], one, zero, slope)
+                av[j] += tv
+                ab[j] += dz
+                aw[j] = _fma(dz, xm, aw[j])
+        elif act == SILU:  # one loop per activation, the activation a constant in each
+            _kept_terms_1d(SILU, wi, bi, x, g, ki, acc, one, zero, slope)
         elif act == RELU:
-            for m in range(M):
-                xm = x[m]
-                zm = wi * xm + bi
-                gm = g[m]
-                gv += gm * max(zm, zero)
-                dz = gm if zm > zero else zero
-                gb += dz
-                gw += dz * xm
+            _kept_terms_1d(RELU, wi, bi, x, g, ki, acc, one, zero, slope)
         elif act == LEAKY_RELU:
-            for m in range(M):
-                xm = x[m]
-                zm = wi * xm + bi
-                gm = g[m]
-                pos = zm > zero
-                gv += gm * (zm if pos else slope * zm)
-                dz = gm if pos else slope * gm
-                gb += dz
-                gw += dz * xm
+            _kept_terms_1d(LEAKY_RELU, wi, bi, x, g, ki, acc, one, zero, slope)
         else:
-            for m in range(M):
-                xm = x[m]
-                t = ki[m]
-                gm = g[m]
-                gv += gm * t
-                dz = gm * (one - t * t)
-                gb += dz
-                gw += dz * xm
+            _kept_terms_1d(TANH, wi, bi, x, g, ki, acc, one, zero, slope)
         vi = v[i]
-        grad[i] = vi * gw
-        grad[N + i] = vi * gb
-        grad[2 * N + i] = gv
+        grad[i] = vi * _lanes_total(aw, zero)
+        grad[N + i] = vi * _lanes_total(ab, zero)
+        grad[2 * N + i] = _lanes_total(av, zero)
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(**JIT)
 def _all_pairable(w1, b1, x_max):
     """Whether every neuron can use the paired sigmoid form (see _forward_1d)."""
     for i in range(w1.shape[0]):
@@ -377,14 +539,15 @@ def _all_pairable(w1, b1, x_max):
     return True
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(**JIT)
 def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     """Loss and gradient of a wide SiLU network (d = 1, samples in mirrored pairs, every
-    neuron pairable): forward, loss and backward fused per sample pair, vectorised over
-    neurons. Only two rows of sigmoids are live at a time (keep_left, keep_right: N each),
-    so nothing N x M goes through memory. Returns (loss, dLoss/dc); grad[:3N] is filled.
-    e (N, float64 for every network dtype) is scratch for exp(-b). The network output of
-    a sample is summed in float64 (the narrow path sums in the network's dtype).
+    neuron pairable: _all_pairable): forward, loss and backward fused per sample pair,
+    vectorised over neurons. Only two rows of sigmoids are live at a time (keep_left,
+    keep_right: N each), so nothing N x M goes through memory. Returns (loss, dLoss/dc);
+    grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b). The network
+    output of a sample is summed over neurons in LANES partial sums (neuron i in lane
+    i % LANES), the loss in float64.
     """
     N = w1.shape[0]
     M = x.shape[0]
@@ -394,6 +557,10 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     gw = grad[:N]
     gb = grad[N : 2 * N]
     gv = grad[2 * N : 3 * N]
+    acc = carray(_stack_lanes(grad), (3, LANES))
+    a_left = acc[0]
+    a_right = acc[1]
+    full = N - N % LANES
     for i in range(N):
         e[i] = _exp(-b1[i])
         gw[i] = zero
@@ -404,58 +571,61 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     for p in range(half):
         x_left = x[p]
         x_right = x[half + p]
-        f_left = c
-        f_right = c
-        for i in range(N):
+        acc[:] = 0
+        for i0 in range(0, full, LANES):
+            for j in range(LANES):
+                i = i0 + j
+                wi = w1[i]
+                s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
+                keep_left[i] = s_left
+                keep_right[i] = s_right
+                a_left[j] = _fma(v1[i], _fma(wi, x_left, b1[i]) * s_left, a_left[j])
+                a_right[j] = _fma(v1[i], _fma(wi, x_right, b1[i]) * s_right, a_right[j])
+        for i in range(full, N):
+            j = i - full
             wi = w1[i]
             s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
             keep_left[i] = s_left
             keep_right[i] = s_right
-            f_left += v1[i] * ((wi * x_left + b1[i]) * s_left)
-            f_right += v1[i] * ((wi * x_right + b1[i]) * s_right)
-        r_left = f_left - y[p]
-        r_right = f_right - y[half + p]
-        total += r_left * r_left + r_right * r_right
+            a_left[j] = _fma(v1[i], _fma(wi, x_left, b1[i]) * s_left, a_left[j])
+            a_right[j] = _fma(v1[i], _fma(wi, x_right, b1[i]) * s_right, a_right[j])
+        r_left = _lanes_total(a_left, c) - y[p]
+        r_right = _lanes_total(a_right, c) - y[half + p]
+        total += np.float64(r_left) * np.float64(r_left) + np.float64(r_right) * np.float64(r_right)
         g_left = scale * r_left
         g_right = scale * r_right
         gc += g_left + g_right
         for i in range(N):
             wi = w1[i]
-            z_left = wi * x_left + b1[i]
-            z_right = wi * x_right + b1[i]
-            s_left = keep_left[i]
-            s_right = keep_right[i]
-            gv[i] += g_left * (z_left * s_left) + g_right * (z_right * s_right)
-            dz_left = g_left * (s_left * (one + z_left * (one - s_left)))
-            dz_right = g_right * (s_right * (one + z_right * (one - s_right)))
-            gb[i] += dz_left + dz_right
-            gw[i] += dz_left * x_left + dz_right * x_right
+            tv_l, dz_l = _grad_terms(SILU, _fma(wi, x_left, b1[i]), keep_left[i], g_left, one, zero, zero)
+            tv_r, dz_r = _grad_terms(SILU, _fma(wi, x_right, b1[i]), keep_right[i], g_right, one, zero, zero)
+            gv[i] += tv_l + tv_r
+            gb[i] += dz_l + dz_r
+            gw[i] += _fma(dz_l, x_left, dz_r * x_right)
     for m in range(2 * half, M):  # the unpaired middle point of an odd grid
         xm = x[m]
-        fm = c
+        acc[:] = 0
         for i in range(N):
-            zi = w1[i] * xm + b1[i]
-            si = one / (one + _exp(-zi))
+            zi = _fma(w1[i], xm, b1[i])
+            si = _sigmoid(zi, one)
             keep_left[i] = si
-            fm += v1[i] * (zi * si)
-        rm = fm - y[m]
-        total += rm * rm
+            a_left[i % LANES] = _fma(v1[i], zi * si, a_left[i % LANES])
+        rm = _lanes_total(a_left, c) - y[m]
+        total += np.float64(rm) * np.float64(rm)
         gm = scale * rm
         gc += gm
         for i in range(N):
-            zi = w1[i] * xm + b1[i]
-            si = keep_left[i]
-            gv[i] += gm * (zi * si)
-            dz = gm * (si * (one + zi * (one - si)))
+            tv, dz = _grad_terms(SILU, _fma(w1[i], xm, b1[i]), keep_left[i], gm, one, zero, zero)
+            gv[i] += tv
             gb[i] += dz
-            gw[i] += dz * xm
+            gw[i] = _fma(dz, xm, gw[i])
     for i in range(N):
         gw[i] *= v1[i]
         gb[i] *= v1[i]
     return total / M, gc
 
 
-@njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+@njit(**JIT)
 def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
     """One torch.optim.Adam step (no weight decay, no amsgrad), step counted from 1.
 
@@ -472,9 +642,11 @@ def _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, step):
     eps_t = cast(eps)
     for p in range(theta.shape[0]):
         gp = grad[p]
-        m1[p] += keep1 * (gp - m1[p])
-        m2[p] = b2 * m2[p] + keep2 * gp * gp
-        theta[p] -= step_size * m1[p] / (np.sqrt(m2[p]) / bias2_sqrt + eps_t)
+        m1p = _fma(keep1, gp - m1[p], m1[p])
+        m2p = _fma(b2, m2[p], keep2 * gp * gp)
+        m1[p] = m1p
+        m2[p] = m2p
+        theta[p] -= step_size * m1p / (np.sqrt(m2p) / bias2_sqrt + eps_t)
 
 
 @njit(cache=True, error_model="numpy")
@@ -488,7 +660,7 @@ def _train_one(
     always keep what their backward pass needs). step_counter[0] is set to the number of
     steps done, so another thread can report progress within a network."""
     M = xT.shape[1]
-    x_max = 0.0
+    x_max = theta.dtype.type(0.0)
     for m in range(M):
         x_max = max(x_max, abs(xT[0, m]))
     w = theta[: N * d].reshape((N, d))
@@ -508,7 +680,7 @@ def _train_one(
     w1 = theta[:N]
     b1 = theta[N : 2 * N]
     v1 = theta[2 * N : 3 * N]
-    e = np.empty(N if wide else 1, dtype=np.float64)  # exp(-b) overflows float32 for |b| > 88
+    e = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_left = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_right = np.empty(N if wide else 1, dtype=theta.dtype)
     K = curve_steps.shape[0]
@@ -571,7 +743,7 @@ def train_batch(
         )
 
 
-@njit(cache=True, parallel=True, fastmath=FASTMATH, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def exp_throughput_kernel(x, out, repeats):
     """Vectorised exp over x, repeated; used by the benchmark as the speed floor."""
     n = x.shape[0]
