@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import carray, njit, prange, types
+from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
@@ -47,8 +47,9 @@ SILU, RELU, LEAKY_RELU, TANH = 0, 1, 2, 3
 ACTIVATION_CODES = {"silu": SILU, "relu": RELU, "leaky_relu": LEAKY_RELU, "tanh": TANH}
 LEAKY_SLOPE = 0.01
 
-# Partial sums per reduction (one AVX-512 register of float32, two of float64).
-LANES = 16
+# Lanes of the partial sums of a reduction: one 512-bit register (16 float32, 8 float64),
+# four such accumulators in flight (see _lane_sum).
+_LANES_BY_SIZE = {4: 16, 8: 8}  # by element size in bytes
 
 # float64 exp: clamp, round(x / ln2) by the 1.5 * 2^52 shift, k ln2 in two parts.
 _LOG2E = 1.4426950408889634
@@ -98,17 +99,264 @@ def _shifted_to_pow2(typingctx, kd):
     return kd(kd), codegen
 
 
-@intrinsic
-def _stack_lanes(typingctx, like):
-    """Pointer to 3 x LANES scratch elements of like's dtype (like: an array or a scalar) on
-    the stack of the calling function: it cannot alias an array, so LLVM keeps the partial
-    sums in registers and needs no overlap checks."""
-    dtype = like.dtype if isinstance(like, types.Array) else like
+def _lane_codegen(dtype, dot):
+    """LLVM code of _lane_sum (dot=False: sum of a[:n]) or _lane_dot (a[:n] . b[:n])."""
 
     def codegen(context, builder, signature, args):
-        return cgutils.alloca_once(builder, context.get_data_type(dtype), size=3 * LANES)
+        arrays = [context.make_array(signature.args[j])(context, builder, args[j]) for j in range(2 if dot else 1)]
+        fty = context.get_data_type(dtype)
+        size = fty.get_abi_size(context.target_data)
+        LANES = _LANES_BY_SIZE[size]
+        i64 = ir.IntType(64)
+        i32 = ir.IntType(32)
+        vty = ir.VectorType(fty, LANES)
+        datas = [builder.bitcast(ary.data, fty.as_pointer()) for ary in arrays]
+        count = context.cast(builder, args[-1], signature.args[-1], types.int64)
+        count = builder.select(builder.icmp_signed("<", count, i64(0)), i64(0), count)
+        zero = ir.Constant(vty, None)
+        suffix = "v%df%d" % (LANES, 8 * size)
+        mask_ty = ir.VectorType(ir.IntType(1), LANES)
+        masked_type = ir.FunctionType(vty, [vty.as_pointer(), i32, mask_ty, vty])
+        masked_load = cgutils.get_or_insert_function(builder.module, masked_type, "llvm.masked.load.%s.p0" % suffix)
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), "llvm.fma." + suffix)
 
-    return types.CPointer(dtype)(like), codegen
+        def accumulate(acc, offset, mask=None):  # acc + the LANES elements from offset
+            parts = []
+            for data in datas:
+                ptr = builder.bitcast(builder.gep(data, [offset]), vty.as_pointer())
+                if mask is None:
+                    parts.append(builder.load(ptr, align=size))
+                else:
+                    parts.append(builder.call(masked_load, [ptr, i32(size), mask, zero]))
+            if dot:
+                return builder.call(fma, [parts[0], parts[1], acc])
+            return builder.fadd(acc, parts[0])
+
+        # groups of 4 blocks, 4 accumulators
+        groups = builder.udiv(count, i64(4 * LANES))
+        entry = builder.block
+        loop = builder.append_basic_block("lanes.groups")
+        after = builder.append_basic_block("lanes.groups_done")
+        builder.cbranch(builder.icmp_unsigned(">", groups, i64(0)), loop, after)
+        builder.position_at_end(loop)
+        k = builder.phi(i64)
+        accs = [builder.phi(vty) for _ in range(4)]
+        nexts = [accumulate(accs[u], builder.mul(builder.add(builder.mul(k, i64(4)), i64(u)), i64(LANES))) for u in range(4)]
+        k_next = builder.add(k, i64(1))
+        k.add_incoming(i64(0), entry)
+        k.add_incoming(k_next, loop)
+        for a, nx in zip(accs, nexts):
+            a.add_incoming(zero, entry)
+            a.add_incoming(nx, loop)
+        builder.cbranch(builder.icmp_unsigned("<", k_next, groups), loop, after)
+        builder.position_at_end(after)
+        done = []
+        for nx in nexts:
+            ph = builder.phi(vty)
+            ph.add_incoming(zero, entry)
+            ph.add_incoming(nx, loop)
+            done.append(ph)
+        # remaining whole blocks (at most 3), then the last count % LANES elements, into
+        # accumulator 0, by masked loads (lanes past the end are not read)
+        lane_ids = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
+        acc0 = done[0]
+        start = builder.mul(groups, i64(4 * LANES))
+        for u in range(4):
+            offset = builder.add(start, i64(u * LANES))
+            left = builder.select(builder.icmp_unsigned("<", offset, count), builder.sub(count, offset), i64(0))
+            left_vec = builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), None), left, i64(0))
+            left_vec = builder.shuffle_vector(left_vec, left_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+            mask = builder.icmp_unsigned("<", lane_ids, left_vec)
+            acc0 = builder.select(builder.icmp_unsigned(">", left, i64(0)), accumulate(acc0, offset, mask), acc0)
+        total = builder.fadd(builder.fadd(acc0, done[1]), builder.fadd(done[2], done[3]))
+        width = LANES
+        while width > 1:  # lanes j and j + width/2 for j < width/2
+            width //= 2
+            low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+            high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
+            total = builder.fadd(low, high)
+        return builder.extract_element(total, i64(0))
+
+    return codegen
+
+
+def _kept_sums_codegen(act):
+    """LLVM vector code of _kept_sums for one activation (see there)."""
+
+    def codegen(context, builder, signature, args):
+        x_ty, g_ty, k_ty = signature.args[:3]
+        dtype = x_ty.dtype
+        fty = context.get_data_type(dtype)
+        size = fty.get_abi_size(context.target_data)
+        LANES = _LANES_BY_SIZE[size]
+        i64 = ir.IntType(64)
+        i32 = ir.IntType(32)
+        vty = ir.VectorType(fty, LANES)
+        datas = [builder.bitcast(context.make_array(t)(context, builder, a).data, fty.as_pointer())
+                 for t, a in zip((x_ty, g_ty, k_ty), args[:3])]
+        x_len = context.make_array(x_ty)(context, builder, args[0]).shape
+        count = builder.extract_value(x_len, 0)
+
+        def splat(value):
+            vec = builder.insert_element(ir.Constant(vty, None), value, i64(0))
+            return builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+
+        wi, bi = splat(args[3]), splat(args[4])
+        one = ir.Constant(vty, [1.0] * LANES)
+        zero = ir.Constant(vty, None)
+        slope = ir.Constant(vty, [float(np.dtype(str(dtype)).type(LEAKY_SLOPE))] * LANES)
+        suffix = "v%df%d" % (LANES, 8 * size)
+        mask_ty = ir.VectorType(ir.IntType(1), LANES)
+        masked_load = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(vty, [vty.as_pointer(), i32, mask_ty, vty]), "llvm.masked.load.%s.p0" % suffix)
+        fma_fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), "llvm.fma." + suffix)
+        tanh_free = act != TANH
+
+        def fma(a, b, c):
+            return builder.call(fma_fn, [a, b, c])
+
+        def terms(xv, gv, kv):  # (dLoss/dv_i, dLoss/dz / v_i) per lane, as _grad_terms
+            z = fma(wi, xv, bi)
+            if act == SILU:
+                return builder.fmul(gv, builder.fmul(z, kv)), builder.fmul(gv, builder.fmul(kv, fma(z, builder.fsub(one, kv), one)))
+            if act == RELU:
+                pos = builder.fcmp_ordered(">", z, zero)
+                return builder.fmul(gv, builder.select(pos, z, zero)), builder.select(pos, gv, zero)
+            if act == LEAKY_RELU:
+                pos = builder.fcmp_ordered(">", z, zero)
+                return (builder.fmul(gv, builder.select(pos, z, builder.fmul(slope, z))),
+                        builder.select(pos, gv, builder.fmul(slope, gv)))
+            return builder.fmul(gv, kv), builder.fmul(gv, builder.fsub(one, builder.fmul(kv, kv)))
+
+        def step(accs, offset, mask=None):  # accs (v, b, w) + the LANES samples from offset
+            loaded = []
+            for data in datas:
+                ptr = builder.bitcast(builder.gep(data, [offset]), vty.as_pointer())
+                if mask is None:
+                    loaded.append(builder.load(ptr, align=size))
+                else:
+                    loaded.append(builder.call(masked_load, [ptr, i32(size), mask, zero]))
+            xv, gv, kv = loaded
+            tv, dz = terms(xv, gv, kv)
+            new = (builder.fadd(accs[0], tv), builder.fadd(accs[1], dz), fma(dz, xv, accs[2]))
+            if mask is None:
+                return new
+            return tuple(builder.select(mask, n, a) for n, a in zip(new, accs))
+
+        groups = builder.udiv(count, i64(4 * LANES))
+        entry = builder.block
+        loop = builder.append_basic_block("kept.groups")
+        after = builder.append_basic_block("kept.groups_done")
+        builder.cbranch(builder.icmp_unsigned(">", groups, i64(0)), loop, after)
+        builder.position_at_end(loop)
+        k = builder.phi(i64)
+        phis = [[builder.phi(vty) for _ in range(3)] for _ in range(4)]
+        nexts = [step(phis[u], builder.mul(builder.add(builder.mul(k, i64(4)), i64(u)), i64(LANES))) for u in range(4)]
+        k_next = builder.add(k, i64(1))
+        k.add_incoming(i64(0), entry)
+        k.add_incoming(k_next, loop)
+        for u in range(4):
+            for q in range(3):
+                phis[u][q].add_incoming(zero, entry)
+                phis[u][q].add_incoming(nexts[u][q], loop)
+        builder.cbranch(builder.icmp_unsigned("<", k_next, groups), loop, after)
+        builder.position_at_end(after)
+        done = []
+        for u in range(4):
+            row = []
+            for q in range(3):
+                ph = builder.phi(vty)
+                ph.add_incoming(zero, entry)
+                ph.add_incoming(nexts[u][q], loop)
+                row.append(ph)
+            done.append(row)
+        lane_ids = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
+        acc0 = tuple(done[0])
+        start = builder.mul(groups, i64(4 * LANES))
+        for u in range(4):  # the rest, a block of LANES at a time, into accumulator 0
+            offset = builder.add(start, i64(u * LANES))
+            left = builder.select(builder.icmp_unsigned("<", offset, count), builder.sub(count, offset), i64(0))
+            left_vec = builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), None), left, i64(0))
+            left_vec = builder.shuffle_vector(left_vec, left_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+            acc0 = step(acc0, offset, builder.icmp_unsigned("<", lane_ids, left_vec))
+        sums = []
+        for q in range(3):
+            total = builder.fadd(builder.fadd(acc0[q], done[1][q]), builder.fadd(done[2][q], done[3][q]))
+            width = LANES
+            while width > 1:
+                width //= 2
+                low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+                high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
+                total = builder.fadd(low, high)
+            sums.append(builder.extract_element(total, i64(0)))
+        return context.make_tuple(builder, signature.return_type, sums)
+
+    return codegen
+
+
+def _kept_sums_signature(x, g, keep_row, wi, bi):
+    if (_is_float_vector(x) and x == g and isinstance(keep_row, types.Array) and keep_row.ndim == 1
+            and keep_row.layout == "C" and keep_row.dtype == x.dtype and wi == x.dtype and bi == x.dtype):
+        return types.UniTuple(x.dtype, 3)(x, g, keep_row, wi, bi)
+    return None
+
+
+# _kept_sums_ACT(x, g, keep_row, w_i, b_i) = (sum dLoss/dv_i, sum dLoss/dz / v_i,
+# sum x dLoss/dz / v_i) over the samples of a d = 1 network, from x, g = dLoss/df and what
+# the forward pass kept for neuron i (the sigmoid for SiLU, the activation for tanh, not
+# read for ReLU and LeakyReLU); per sample the expressions of _grad_terms, summed in the
+# order of _lane_sum. Written as LLVM vector code: the three sums stay in registers, which
+# numba-compiled loops only manage by letting LLVM re-associate them.
+@intrinsic
+def _kept_sums_silu(typingctx, x, g, keep_row, wi, bi):
+    sig = _kept_sums_signature(x, g, keep_row, wi, bi)
+    return None if sig is None else (sig, _kept_sums_codegen(SILU))
+
+
+@intrinsic
+def _kept_sums_relu(typingctx, x, g, keep_row, wi, bi):
+    sig = _kept_sums_signature(x, g, keep_row, wi, bi)
+    return None if sig is None else (sig, _kept_sums_codegen(RELU))
+
+
+@intrinsic
+def _kept_sums_leaky_relu(typingctx, x, g, keep_row, wi, bi):
+    sig = _kept_sums_signature(x, g, keep_row, wi, bi)
+    return None if sig is None else (sig, _kept_sums_codegen(LEAKY_RELU))
+
+
+@intrinsic
+def _kept_sums_tanh(typingctx, x, g, keep_row, wi, bi):
+    sig = _kept_sums_signature(x, g, keep_row, wi, bi)
+    return None if sig is None else (sig, _kept_sums_codegen(TANH))
+
+
+def _is_float_vector(arr):
+    return (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
+            and isinstance(arr.dtype, types.Float))
+
+
+@intrinsic
+def _lane_sum(typingctx, arr, n):
+    """Sum of arr[:n] (a contiguous 1-d float array) in a fixed order, written as LLVM vector
+    code so that it is vectorised without letting LLVM re-associate anything.
+
+    Element m goes to lane m % LANES of accumulator (m // LANES) % 4 while whole groups of
+    4 LANES elements remain, then the rest to accumulator 0 (a block of LANES at a time,
+    the last partial block by a masked load); at the end the accumulators are added as
+    (a0 + a1) + (a2 + a3) and the lanes pairwise (j and j + h for h = LANES/2, ..., 1).
+    Four accumulators keep four vector additions in flight."""
+    if not (_is_float_vector(arr) and isinstance(n, types.Integer)):
+        return None
+    return arr.dtype(arr, n), _lane_codegen(arr.dtype, dot=False)
+
+
+@intrinsic
+def _lane_dot(typingctx, a, b, n):
+    """a[:n] . b[:n] in the order of _lane_sum, each product added by a fused multiply-add."""
+    if not (_is_float_vector(a) and a == b and isinstance(n, types.Integer)):
+        return None
+    return a.dtype(a, b, n), _lane_codegen(a.dtype, dot=True)
 
 
 def _exp(x):
@@ -193,17 +441,6 @@ def _pairs_usable(wi, bi, x_max):
     return abs(wi) * x_max + abs(bi) < _pair_limit(wi)
 
 
-@njit(inline="always", **JIT)
-def _lanes_total(a, total):
-    """total + the sum of the LANES partial sums a, in a fixed pairwise order (a is overwritten)."""
-    h = LANES // 2
-    while h >= 1:
-        for j in range(h):
-            a[j] += a[j + h]
-        h //= 2
-    return total + a[0]
-
-
 @njit(**JIT)
 def _preactivation(w, b, i, xT, z):
     """z[m] = w[i] . x[m] + b[i]."""
@@ -260,33 +497,24 @@ def _forward(act, w, b, v, c, xT, f, z, keep):
 
 
 @njit(**JIT)
-def _loss_and_output_grad(f, y, g):
+def _loss_and_output_grad(f, y, g, sq=None):
     """Mean squared error (summed in float64 for every network dtype), g = dLoss/df =
-    2 (f - y) / M, and dLoss/dc = sum(g)."""
+    2 (f - y) / M, and dLoss/dc = sum(g). sq: float64 scratch of M (allocated if omitted)."""
+    if sq is None:
+        return _loss_sums(f, y, g, np.empty(f.shape[0]))
+    return _loss_sums(f, y, g, sq)
+
+
+@njit(inline="always", **JIT)
+def _loss_sums(f, y, g, sq):
     M = f.shape[0]
     scale = f.dtype.type(2.0 / M)
-    acc = carray(_stack_lanes(f), (3, LANES))[0]
-    acc_sq = carray(_stack_lanes(0.0), (3, LANES))[0]  # float64
-    acc[:] = 0
-    acc_sq[:] = 0.0
-    full = M - M % LANES
-    for m0 in range(0, full, LANES):
-        for j in range(LANES):
-            r = f[m0 + j] - y[m0 + j]
-            r64 = np.float64(r)
-            acc_sq[j] = _fma(r64, r64, acc_sq[j])
-            gm = scale * r
-            g[m0 + j] = gm
-            acc[j] += gm
-    for m in range(full, M):
-        j = m - full
+    for m in range(M):
         r = f[m] - y[m]
         r64 = np.float64(r)
-        acc_sq[j] = _fma(r64, r64, acc_sq[j])
-        gm = scale * r
-        g[m] = gm
-        acc[j] += gm
-    return _lanes_total(acc_sq, 0.0) / M, _lanes_total(acc, f.dtype.type(0.0))
+        sq[m] = r64 * r64
+        g[m] = scale * r
+    return _lane_sum(sq, M) / M, _lane_sum(g, M)
 
 
 @njit(inline="always", **JIT)
@@ -302,31 +530,18 @@ def _grad_terms(act, zm, km, gm, one, zero, slope):
     return gm * km, gm * (one - km * km)
 
 
-@njit(inline="always", **JIT)
-def _kept_terms(act, z, g, ki, acc, one, zero, slope):
-    """Lanes of dLoss/dv_i and dLoss/db_i / v_i (acc rows 0, 1); z[m] <- dLoss/dz / v_i."""
-    M = z.shape[0]
-    av = acc[0]
-    ab = acc[1]
-    full = M - M % LANES
-    for m0 in range(0, full, LANES):
-        for j in range(LANES):
-            m = m0 + j
-            tv, dz = _grad_terms(act, z[m], ki[m], g[m], one, zero, slope)
-            av[j] += tv
-            ab[j] += dz
-            z[m] = dz
-    for m in range(full, M):
-        j = m - full
-        tv, dz = _grad_terms(act, z[m], ki[m], g[m], one, zero, slope)
-        av[j] += tv
-        ab[j] += dz
-        z[m] = dz
-
-
 @njit(**JIT)
-def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
-    """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df and gc = sum(g)."""
+def _backward(act, w, b, v, xT, g, gc, z, keep, grad, scratch=None):
+    """Gradient of the loss w.r.t. the flat parameter vector, given g = dLoss/df and gc = sum(g).
+    scratch: (3, M) of the network dtype (allocated if omitted)."""
+    if scratch is None:
+        _backward_terms(act, w, b, v, xT, g, gc, z, keep, grad, np.empty((3, xT.shape[1]), dtype=g.dtype))
+    else:
+        _backward_terms(act, w, b, v, xT, g, gc, z, keep, grad, scratch)
+
+
+@njit(inline="always", **JIT)
+def _backward_terms(act, w, b, v, xT, g, gc, z, keep, grad, scratch):
     N = w.shape[0]
     d = w.shape[1]
     M = xT.shape[1]
@@ -336,35 +551,28 @@ def _backward(act, w, b, v, xT, g, gc, z, keep, grad):
     off_b = N * d
     off_v = off_b + N
     grad[off_v + N] = gc
-    acc = carray(_stack_lanes(g), (3, LANES))
-    av = acc[0]
-    ab = acc[1]
-    aw = acc[2]
-    full = M - M % LANES
+    tv = scratch[0]
     for i in range(N):
         _preactivation(w, b, i, xT, z)
         ki = keep[i]
-        acc[:] = 0
-        # afterwards z holds dLoss/dz / v_i
+        # afterwards z holds dLoss/dz / v_i, tv the per-sample dLoss/dv_i
         if act == SILU:
-            _kept_terms(SILU, z, g, ki, acc, one, zero, slope)
+            for m in range(M):
+                tv[m], z[m] = _grad_terms(SILU, z[m], ki[m], g[m], one, zero, slope)
         elif act == RELU:
-            _kept_terms(RELU, z, g, ki, acc, one, zero, slope)
+            for m in range(M):
+                tv[m], z[m] = _grad_terms(RELU, z[m], ki[m], g[m], one, zero, slope)
         elif act == LEAKY_RELU:
-            _kept_terms(LEAKY_RELU, z, g, ki, acc, one, zero, slope)
+            for m in range(M):
+                tv[m], z[m] = _grad_terms(LEAKY_RELU, z[m], ki[m], g[m], one, zero, slope)
         else:
-            _kept_terms(TANH, z, g, ki, acc, one, zero, slope)
+            for m in range(M):
+                tv[m], z[m] = _grad_terms(TANH, z[m], ki[m], g[m], one, zero, slope)
         vi = v[i]
         for k in range(d):
-            aw[:] = 0
-            for m0 in range(0, full, LANES):
-                for j in range(LANES):
-                    aw[j] = _fma(z[m0 + j], xT[k, m0 + j], aw[j])
-            for m in range(full, M):
-                aw[m - full] = _fma(z[m], xT[k, m], aw[m - full])
-            grad[i * d + k] = vi * _lanes_total(aw, zero)
-        grad[off_b + i] = vi * _lanes_total(ab, zero)
-        grad[off_v + i] = _lanes_total(av, zero)
+            grad[i * d + k] = vi * _lane_dot(z, xT[k], M)
+        grad[off_b + i] = vi * _lane_sum(z, M)
+        grad[off_v + i] = _lane_sum(tv, M)
 
 
 @njit(**JIT)
@@ -433,101 +641,76 @@ def _forward_1d(act, w, b, v, c, x, f, keep, half, x_max, store):
                 f[m] = _fma(vi, t, c if first else f[m])
 
 
-@njit(inline="always", **JIT)
-def _kept_terms_1d(act, wi, bi, x, g, ki, acc, one, zero, slope):
-    """Lanes of dLoss/dv_i, dLoss/db_i / v_i, dLoss/dw_i / v_i (acc rows 0, 1, 2) over
-    the samples, from what the forward pass kept (act a constant: one loop per activation)."""
-    M = x.shape[0]
-    av = acc[0]
-    ab = acc[1]
-    aw = acc[2]
-    full = M - M % LANES
-    for m0 in range(0, full, LANES):
-        for j in range(LANES):
-            m = m0 + j
-            xm = x[m]
-            tv, dz = _grad_terms(act, _fma(wi, xm, bi), ki[m], g[m], one, zero, slope)
-            av[j] += tv
-            ab[j] += dz
-            aw[j] = _fma(dz, xm, aw[j])
-    for m in range(full, M):
-        j = m - full
-        xm = x[m]
-        tv, dz = _grad_terms(act, _fma(wi, xm, bi), ki[m], g[m], one, zero, slope)
-        av[j] += tv
-        ab[j] += dz
-        aw[j] = _fma(dz, xm, aw[j])
-
-
 @njit(**JIT)
-def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad):
+def _backward_1d(act, w, b, v, x, g, gc, keep, half, x_max, store, grad, scratch=None):
     """_backward for d = 1 with pre-activation and weight gradient fused into one loop.
+    scratch: (3, M) of the network dtype (allocated if omitted).
 
     store = False (SiLU only): recompute the sigmoids as _forward_1d does (same
     expressions, so the same values) instead of reading them from keep. This is the
     wide networks' fallback for steps that _step_wide_silu cannot take (a neuron too steep
     for the paired form, or no mirrored pairs); it is about as fast as streaming an
     N x M keep through memory (benchmarks/wide_networks.py)."""
+    if scratch is None:
+        _backward_1d_terms(act, w, b, v, x, g, gc, keep, half, x_max, store, grad,
+                           np.empty((3, x.shape[0]), dtype=g.dtype))
+    else:
+        _backward_1d_terms(act, w, b, v, x, g, gc, keep, half, x_max, store, grad, scratch)
+
+
+@njit(inline="always", **JIT)
+def _backward_1d_terms(act, w, b, v, x, g, gc, keep, half, x_max, store, grad, scratch):
     N = w.shape[0]
     M = x.shape[0]
     one = g.dtype.type(1.0)
     zero = g.dtype.type(0.0)
     slope = g.dtype.type(LEAKY_SLOPE)
     grad[3 * N] = gc
-    acc = carray(_stack_lanes(g), (3, LANES))
-    av = acc[0]
-    ab = acc[1]
-    aw = acc[2]
+    tv = scratch[0]
+    tb = scratch[1]
+    tw = scratch[2]
     for i in range(N):
         wi = w[i, 0]
         bi = b[i]
         ki = keep[i] if store else keep[0]
-        acc[:] = 0
         if act == SILU and not store:
+            # sample pair (m, half + m) into slot m; the unpaired rest into slots from `paired`
             paired = half if _pairs_usable(wi, bi, x_max) else 0
             e = _exp(-bi)
-            full = paired - paired % LANES
-            for m0 in range(0, full, LANES):
-                for j in range(LANES):
-                    m = m0 + j
-                    x_left = x[m]
-                    x_right = x[half + m]
-                    s_left, s_right = _pair_sigmoids(e, _exp(-(wi * x_left)), one)
-                    tv_l, dz_l = _grad_terms(SILU, _fma(wi, x_left, bi), s_left, g[m], one, zero, slope)
-                    tv_r, dz_r = _grad_terms(SILU, _fma(wi, x_right, bi), s_right, g[half + m], one, zero, slope)
-                    av[j] += tv_l + tv_r
-                    ab[j] += dz_l + dz_r
-                    aw[j] += _fma(dz_l, x_left, dz_r * x_right)
-            for m in range(full, paired):
-                j = m - full
+            for m in range(paired):
                 x_left = x[m]
                 x_right = x[half + m]
                 s_left, s_right = _pair_sigmoids(e, _exp(-(wi * x_left)), one)
                 tv_l, dz_l = _grad_terms(SILU, _fma(wi, x_left, bi), s_left, g[m], one, zero, slope)
                 tv_r, dz_r = _grad_terms(SILU, _fma(wi, x_right, bi), s_right, g[half + m], one, zero, slope)
-                av[j] += tv_l + tv_r
-                ab[j] += dz_l + dz_r
-                aw[j] += _fma(dz_l, x_left, dz_r * x_right)
+                tv[m] = tv_l + tv_r
+                tb[m] = dz_l + dz_r
+                tw[m] = _fma(dz_l, x_left, dz_r * x_right)
             for m in range(2 * paired, M):  # no pairs, or the middle point of an odd grid
-                j = m % LANES
                 xm = x[m]
                 zm = _fma(wi, xm, bi)
-                tv, dz = _grad_terms(SILU, zm, _sigmoid(zm, one), g[m], one, zero, slope)
-                av[j] += tv
-                ab[j] += dz
-                aw[j] = _fma(dz, xm, aw[j])
-        elif act == SILU:  # one loop per activation, the activation a constant in each
-            _kept_terms_1d(SILU, wi, bi, x, g, ki, acc, one, zero, slope)
-        elif act == RELU:
-            _kept_terms_1d(RELU, wi, bi, x, g, ki, acc, one, zero, slope)
-        elif act == LEAKY_RELU:
-            _kept_terms_1d(LEAKY_RELU, wi, bi, x, g, ki, acc, one, zero, slope)
+                slot = paired + m - 2 * paired
+                tv[slot], dz = _grad_terms(SILU, zm, _sigmoid(zm, one), g[m], one, zero, slope)
+                tb[slot] = dz
+                tw[slot] = dz * xm
+            used = M - paired
         else:
-            _kept_terms_1d(TANH, wi, bi, x, g, ki, acc, one, zero, slope)
+            if act == SILU:
+                sv, sb, sw = _kept_sums_silu(x, g, ki, wi, bi)
+            elif act == RELU:
+                sv, sb, sw = _kept_sums_relu(x, g, ki, wi, bi)
+            elif act == LEAKY_RELU:
+                sv, sb, sw = _kept_sums_leaky_relu(x, g, ki, wi, bi)
+            else:
+                sv, sb, sw = _kept_sums_tanh(x, g, ki, wi, bi)
+            grad[i] = v[i] * sw
+            grad[N + i] = v[i] * sb
+            grad[2 * N + i] = sv
+            continue
         vi = v[i]
-        grad[i] = vi * _lanes_total(aw, zero)
-        grad[N + i] = vi * _lanes_total(ab, zero)
-        grad[2 * N + i] = _lanes_total(av, zero)
+        grad[i] = vi * _lane_sum(tw, used)
+        grad[N + i] = vi * _lane_sum(tb, used)
+        grad[2 * N + i] = _lane_sum(tv, used)
 
 
 @njit(**JIT)
@@ -540,15 +723,23 @@ def _all_pairable(w1, b1, x_max):
 
 
 @njit(**JIT)
-def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
+def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch=None):
     """Loss and gradient of a wide SiLU network (d = 1, samples in mirrored pairs, every
     neuron pairable: _all_pairable): forward, loss and backward fused per sample pair,
     vectorised over neurons. Only two rows of sigmoids are live at a time (keep_left,
     keep_right: N each), so nothing N x M goes through memory. Returns (loss, dLoss/dc);
-    grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b). The network
-    output of a sample is summed over neurons in LANES partial sums (neuron i in lane
-    i % LANES), the loss in float64.
+    grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b); scratch:
+    (2, N) of the network dtype (allocated if omitted). The network output of a sample
+    is summed over neurons in LANES partial sums (_lane_sum), the loss in float64.
     """
+    if scratch is None:
+        return _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right,
+                                np.empty((2, w1.shape[0]), dtype=grad.dtype))
+    return _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch)
+
+
+@njit(inline="always", **JIT)
+def _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch):
     N = w1.shape[0]
     M = x.shape[0]
     one = grad.dtype.type(1.0)
@@ -557,10 +748,8 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     gw = grad[:N]
     gb = grad[N : 2 * N]
     gv = grad[2 * N : 3 * N]
-    acc = carray(_stack_lanes(grad), (3, LANES))
-    a_left = acc[0]
-    a_right = acc[1]
-    full = N - N % LANES
+    t_left = scratch[0]
+    t_right = scratch[1]
     for i in range(N):
         e[i] = _exp(-b1[i])
         gw[i] = zero
@@ -571,26 +760,15 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     for p in range(half):
         x_left = x[p]
         x_right = x[half + p]
-        acc[:] = 0
-        for i0 in range(0, full, LANES):
-            for j in range(LANES):
-                i = i0 + j
-                wi = w1[i]
-                s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
-                keep_left[i] = s_left
-                keep_right[i] = s_right
-                a_left[j] = _fma(v1[i], _fma(wi, x_left, b1[i]) * s_left, a_left[j])
-                a_right[j] = _fma(v1[i], _fma(wi, x_right, b1[i]) * s_right, a_right[j])
-        for i in range(full, N):
-            j = i - full
+        for i in range(N):
             wi = w1[i]
             s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
             keep_left[i] = s_left
             keep_right[i] = s_right
-            a_left[j] = _fma(v1[i], _fma(wi, x_left, b1[i]) * s_left, a_left[j])
-            a_right[j] = _fma(v1[i], _fma(wi, x_right, b1[i]) * s_right, a_right[j])
-        r_left = _lanes_total(a_left, c) - y[p]
-        r_right = _lanes_total(a_right, c) - y[half + p]
+            t_left[i] = v1[i] * (_fma(wi, x_left, b1[i]) * s_left)
+            t_right[i] = v1[i] * (_fma(wi, x_right, b1[i]) * s_right)
+        r_left = (c + _lane_sum(t_left, N)) - y[p]
+        r_right = (c + _lane_sum(t_right, N)) - y[half + p]
         total += np.float64(r_left) * np.float64(r_left) + np.float64(r_right) * np.float64(r_right)
         g_left = scale * r_left
         g_right = scale * r_right
@@ -604,13 +782,12 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
             gw[i] += _fma(dz_l, x_left, dz_r * x_right)
     for m in range(2 * half, M):  # the unpaired middle point of an odd grid
         xm = x[m]
-        acc[:] = 0
         for i in range(N):
             zi = _fma(w1[i], xm, b1[i])
             si = _sigmoid(zi, one)
             keep_left[i] = si
-            a_left[i % LANES] = _fma(v1[i], zi * si, a_left[i % LANES])
-        rm = _lanes_total(a_left, c) - y[m]
+            t_left[i] = v1[i] * (zi * si)
+        rm = (c + _lane_sum(t_left, N)) - y[m]
         total += np.float64(rm) * np.float64(rm)
         gm = scale * rm
         gc += gm
@@ -683,6 +860,9 @@ def _train_one(
     e = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_left = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_right = np.empty(N if wide else 1, dtype=theta.dtype)
+    scratch = np.empty((3, M), dtype=theta.dtype)  # per-sample terms to sum
+    wide_scratch = np.empty((2, N if wide else 1), dtype=theta.dtype)  # per-neuron terms to sum
+    sq = np.empty(M)  # float64 squared residuals
     K = curve_steps.shape[0]
     ci = 0
     lr = lr0
@@ -693,13 +873,13 @@ def _train_one(
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
         fused = wide and _all_pairable(w1, b1, x_max)
         if fused:
-            loss, gc = _step_wide_silu(w1, b1, v1, theta[-1], xT[0], y, half, grad, e, keep_left, keep_right)
+            loss, gc = _step_wide_silu(w1, b1, v1, theta[-1], xT[0], y, half, grad, e, keep_left, keep_right, wide_scratch)
         else:
             if d == 1:
                 _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
             else:
                 _forward(act, w, b, v, theta[-1], xT, f, z, keep)
-            loss, gc = _loss_and_output_grad(f, y, g)
+            loss, gc = _loss_and_output_grad(f, y, g, sq)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
             ci += 1
@@ -711,15 +891,15 @@ def _train_one(
         if fused:
             grad[3 * N] = gc
         elif d == 1:
-            _backward_1d(act, w, b, v, xT[0], g, gc, keep, half, x_max, store, grad)
+            _backward_1d(act, w, b, v, xT[0], g, gc, keep, half, x_max, store, grad, scratch)
         else:
-            _backward(act, w, b, v, xT, g, gc, z, keep, grad)
+            _backward(act, w, b, v, xT, g, gc, z, keep, grad, scratch)
         _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
     if store:
         _forward(act, w, b, v, theta[-1], xT, f, z, keep)
     else:  # keep has one row: _forward would need N
         _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
-    loss, _ = _loss_and_output_grad(f, y, g)
+    loss, _ = _loss_and_output_grad(f, y, g, sq)
     step_counter[0] = steps
     for j in range(ci, K):
         curve[j] = loss
