@@ -331,6 +331,195 @@ def _kept_sums_tanh(typingctx, x, g, keep_row, wi, bi):
     return None if sig is None else (sig, _kept_sums_codegen(TANH))
 
 
+def _residual_sums_codegen(context, builder, signature, args):
+    """LLVM vector code of _residual_sums (see there)."""
+    f_ty, y_ty, g_ty = signature.args[:3]
+    dtype = f_ty.dtype
+    fty = context.get_data_type(dtype)
+    dty = ir.DoubleType()
+    size = fty.get_abi_size(context.target_data)
+    LANES = _LANES_BY_SIZE[size]
+    i64 = ir.IntType(64)
+    i32 = ir.IntType(32)
+    vty = ir.VectorType(fty, LANES)
+    wty = ir.VectorType(dty, LANES)  # float64 lanes of the squared residuals
+    f_arr, y_arr, g_arr = (context.make_array(t)(context, builder, a) for t, a in zip((f_ty, y_ty, g_ty), args[:3]))
+    f_ptr, y_ptr, g_ptr = (builder.bitcast(a.data, fty.as_pointer()) for a in (f_arr, y_arr, g_arr))
+    count = builder.extract_value(f_arr.shape, 0)
+    scale_vec = builder.insert_element(ir.Constant(vty, None), args[3], i64(0))
+    scale_vec = builder.shuffle_vector(scale_vec, scale_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+    zero, zero_w = ir.Constant(vty, None), ir.Constant(wty, None)
+    suffix = "v%df%d" % (LANES, 8 * size)
+    mask_ty = ir.VectorType(ir.IntType(1), LANES)
+    masked_load = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vty, [vty.as_pointer(), i32, mask_ty, vty]), "llvm.masked.load.%s.p0" % suffix)
+    masked_store = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [vty, vty.as_pointer(), i32, mask_ty]), "llvm.masked.store.%s.p0" % suffix)
+    fma_w = cgutils.get_or_insert_function(builder.module, ir.FunctionType(wty, [wty] * 3), "llvm.fma.v%df64" % LANES)
+
+    def step(accs, offset, mask=None):  # (sum r^2 lanes (float64), sum g lanes) + LANES samples
+        ptrs = [builder.bitcast(builder.gep(p, [offset]), vty.as_pointer()) for p in (f_ptr, y_ptr, g_ptr)]
+        if mask is None:
+            fv, yv = (builder.load(p, align=size) for p in ptrs[:2])
+        else:
+            fv, yv = (builder.call(masked_load, [p, i32(size), mask, zero]) for p in ptrs[:2])
+        r = builder.fsub(fv, yv)
+        gv = builder.fmul(scale_vec, r)
+        if mask is None:
+            builder.store(gv, ptrs[2], align=size)
+        else:
+            builder.call(masked_store, [gv, ptrs[2], i32(size), mask])
+        r64 = r if fty == dty else builder.fpext(r, wty)
+        new = (builder.call(fma_w, [r64, r64, accs[0]]), builder.fadd(accs[1], gv))
+        if mask is None:
+            return new
+        return (builder.select(mask, new[0], accs[0]), builder.select(mask, new[1], accs[1]))
+
+    groups = builder.udiv(count, i64(4 * LANES))
+    entry = builder.block
+    loop = builder.append_basic_block("resid.groups")
+    after = builder.append_basic_block("resid.groups_done")
+    builder.cbranch(builder.icmp_unsigned(">", groups, i64(0)), loop, after)
+    builder.position_at_end(loop)
+    k = builder.phi(i64)
+    phis = [(builder.phi(wty), builder.phi(vty)) for _ in range(4)]
+    nexts = [step(phis[u], builder.mul(builder.add(builder.mul(k, i64(4)), i64(u)), i64(LANES))) for u in range(4)]
+    k_next = builder.add(k, i64(1))
+    k.add_incoming(i64(0), entry)
+    k.add_incoming(k_next, loop)
+    for u in range(4):
+        for q, z in ((0, zero_w), (1, zero)):
+            phis[u][q].add_incoming(z, entry)
+            phis[u][q].add_incoming(nexts[u][q], loop)
+    builder.cbranch(builder.icmp_unsigned("<", k_next, groups), loop, after)
+    builder.position_at_end(after)
+    done = []
+    for u in range(4):
+        row = []
+        for q, (ty, z) in enumerate(((wty, zero_w), (vty, zero))):
+            ph = builder.phi(ty)
+            ph.add_incoming(z, entry)
+            ph.add_incoming(nexts[u][q], loop)
+            row.append(ph)
+        done.append(row)
+    lane_ids = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
+    acc0 = tuple(done[0])
+    start = builder.mul(groups, i64(4 * LANES))
+    for u in range(4):  # the rest, a block of LANES at a time, into accumulator 0
+        offset = builder.add(start, i64(u * LANES))
+        left = builder.select(builder.icmp_unsigned("<", offset, count), builder.sub(count, offset), i64(0))
+        left_vec = builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), None), left, i64(0))
+        left_vec = builder.shuffle_vector(left_vec, left_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+        acc0 = step(acc0, offset, builder.icmp_unsigned("<", lane_ids, left_vec))
+    sums = []
+    for q in range(2):
+        total = builder.fadd(builder.fadd(acc0[q], done[1][q]), builder.fadd(done[2][q], done[3][q]))
+        width = LANES
+        while width > 1:
+            width //= 2
+            low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+            high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
+            total = builder.fadd(low, high)
+        sums.append(builder.extract_element(total, i64(0)))
+    return context.make_tuple(builder, signature.return_type, sums)
+
+
+@intrinsic
+def _residual_sums(typingctx, f, y, g, scale):
+    """g[m] = scale (f[m] - y[m]) for every m; returns (sum (f - y)^2 in float64, sum g).
+    The residual of a float32 network is widened exactly to float64 before it is squared;
+    both sums in the order of _lane_sum (squares added by fused multiply-adds). LLVM
+    vector code, like _lane_sum."""
+    if not (_is_float_vector(f) and f == y and y == g and scale == f.dtype):
+        return None
+    return types.Tuple((types.float64, f.dtype))(f, y, g, scale), _residual_sums_codegen
+
+
+def _silu_out_codegen(context, builder, signature, args):
+    """LLVM vector code of _silu_out_sum (see there)."""
+    arr_tys = signature.args[:4]
+    dtype = arr_tys[0].dtype
+    fty = context.get_data_type(dtype)
+    size = fty.get_abi_size(context.target_data)
+    LANES = _LANES_BY_SIZE[size]
+    i64 = ir.IntType(64)
+    i32 = ir.IntType(32)
+    vty = ir.VectorType(fty, LANES)
+    arrays = [context.make_array(t)(context, builder, a) for t, a in zip(arr_tys, args[:4])]
+    ptrs = [builder.bitcast(a.data, fty.as_pointer()) for a in arrays]
+    count = builder.extract_value(arrays[0].shape, 0)
+    x_vec = builder.insert_element(ir.Constant(vty, None), args[4], i64(0))
+    x_vec = builder.shuffle_vector(x_vec, x_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+    zero = ir.Constant(vty, None)
+    suffix = "v%df%d" % (LANES, 8 * size)
+    mask_ty = ir.VectorType(ir.IntType(1), LANES)
+    masked_load = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vty, [vty.as_pointer(), i32, mask_ty, vty]), "llvm.masked.load.%s.p0" % suffix)
+    fma_fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), "llvm.fma." + suffix)
+
+    def step(acc, offset, mask=None):
+        vecs = []
+        for p in ptrs:
+            ptr = builder.bitcast(builder.gep(p, [offset]), vty.as_pointer())
+            vecs.append(builder.load(ptr, align=size) if mask is None
+                        else builder.call(masked_load, [ptr, i32(size), mask, zero]))
+        v, w, b, s = vecs
+        z = builder.call(fma_fn, [w, x_vec, b])
+        new = builder.call(fma_fn, [v, builder.fmul(z, s), acc])
+        return new if mask is None else builder.select(mask, new, acc)
+
+    groups = builder.udiv(count, i64(4 * LANES))
+    entry = builder.block
+    loop = builder.append_basic_block("out.groups")
+    after = builder.append_basic_block("out.groups_done")
+    builder.cbranch(builder.icmp_unsigned(">", groups, i64(0)), loop, after)
+    builder.position_at_end(loop)
+    k = builder.phi(i64)
+    phis = [builder.phi(vty) for _ in range(4)]
+    nexts = [step(phis[u], builder.mul(builder.add(builder.mul(k, i64(4)), i64(u)), i64(LANES))) for u in range(4)]
+    k_next = builder.add(k, i64(1))
+    k.add_incoming(i64(0), entry)
+    k.add_incoming(k_next, loop)
+    for u in range(4):
+        phis[u].add_incoming(zero, entry)
+        phis[u].add_incoming(nexts[u], loop)
+    builder.cbranch(builder.icmp_unsigned("<", k_next, groups), loop, after)
+    builder.position_at_end(after)
+    done = []
+    for u in range(4):
+        ph = builder.phi(vty)
+        ph.add_incoming(zero, entry)
+        ph.add_incoming(nexts[u], loop)
+        done.append(ph)
+    lane_ids = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
+    acc0 = done[0]
+    start = builder.mul(groups, i64(4 * LANES))
+    for u in range(4):  # the rest, a block of LANES at a time, into accumulator 0
+        offset = builder.add(start, i64(u * LANES))
+        left = builder.select(builder.icmp_unsigned("<", offset, count), builder.sub(count, offset), i64(0))
+        left_vec = builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), None), left, i64(0))
+        left_vec = builder.shuffle_vector(left_vec, left_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+        acc0 = step(acc0, offset, builder.icmp_unsigned("<", lane_ids, left_vec))
+    total = builder.fadd(builder.fadd(acc0, done[1]), builder.fadd(done[2], done[3]))
+    width = LANES
+    while width > 1:
+        width //= 2
+        low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+        high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
+        total = builder.fadd(low, high)
+    return builder.extract_element(total, i64(0))
+
+
+@intrinsic
+def _silu_out_sum(typingctx, v, w, b, s, x):
+    """sum_i v_i ((w_i x + b_i) s_i) over the neurons of a d = 1 network (s_i the sigmoids
+    at the sample x): its output minus c. Per neuron fma(w, x, b), times s, added by
+    fma(v, ., acc), in the order of _lane_sum. LLVM vector code, like _lane_sum."""
+    if not (_is_float_vector(v) and v == w and w == b and b == s and x == v.dtype):
+        return None
+    return v.dtype(v, w, b, s, x), _silu_out_codegen
+
+
 def _is_float_vector(arr):
     return (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C"
             and isinstance(arr.dtype, types.Float))
@@ -497,24 +686,12 @@ def _forward(act, w, b, v, c, xT, f, z, keep):
 
 
 @njit(**JIT)
-def _loss_and_output_grad(f, y, g, sq=None):
+def _loss_and_output_grad(f, y, g):
     """Mean squared error (summed in float64 for every network dtype), g = dLoss/df =
-    2 (f - y) / M, and dLoss/dc = sum(g). sq: float64 scratch of M (allocated if omitted)."""
-    if sq is None:
-        return _loss_sums(f, y, g, np.empty(f.shape[0]))
-    return _loss_sums(f, y, g, sq)
-
-
-@njit(inline="always", **JIT)
-def _loss_sums(f, y, g, sq):
+    2 (f - y) / M, and dLoss/dc = sum(g)."""
     M = f.shape[0]
-    scale = f.dtype.type(2.0 / M)
-    for m in range(M):
-        r = f[m] - y[m]
-        r64 = np.float64(r)
-        sq[m] = r64 * r64
-        g[m] = scale * r
-    return _lane_sum(sq, M) / M, _lane_sum(g, M)
+    total, gc = _residual_sums(f, y, g, f.dtype.type(2.0 / M))
+    return total / M, gc
 
 
 @njit(inline="always", **JIT)
@@ -723,23 +900,14 @@ def _all_pairable(w1, b1, x_max):
 
 
 @njit(**JIT)
-def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch=None):
+def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     """Loss and gradient of a wide SiLU network (d = 1, samples in mirrored pairs, every
     neuron pairable: _all_pairable): forward, loss and backward fused per sample pair,
     vectorised over neurons. Only two rows of sigmoids are live at a time (keep_left,
     keep_right: N each), so nothing N x M goes through memory. Returns (loss, dLoss/dc);
-    grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b); scratch:
-    (2, N) of the network dtype (allocated if omitted). The network output of a sample
-    is summed over neurons in LANES partial sums (_lane_sum), the loss in float64.
+    grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b). The network
+    output of a sample is summed over neurons by _silu_out_sum, the loss in float64.
     """
-    if scratch is None:
-        return _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right,
-                                np.empty((2, w1.shape[0]), dtype=grad.dtype))
-    return _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch)
-
-
-@njit(inline="always", **JIT)
-def _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, scratch):
     N = w1.shape[0]
     M = x.shape[0]
     one = grad.dtype.type(1.0)
@@ -748,8 +916,6 @@ def _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, 
     gw = grad[:N]
     gb = grad[N : 2 * N]
     gv = grad[2 * N : 3 * N]
-    t_left = scratch[0]
-    t_right = scratch[1]
     for i in range(N):
         e[i] = _exp(-b1[i])
         gw[i] = zero
@@ -761,14 +927,11 @@ def _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, 
         x_left = x[p]
         x_right = x[half + p]
         for i in range(N):
-            wi = w1[i]
-            s_left, s_right = _pair_sigmoids(e[i], _exp(-(wi * x_left)), one)
+            s_left, s_right = _pair_sigmoids(e[i], _exp(-(w1[i] * x_left)), one)
             keep_left[i] = s_left
             keep_right[i] = s_right
-            t_left[i] = v1[i] * (_fma(wi, x_left, b1[i]) * s_left)
-            t_right[i] = v1[i] * (_fma(wi, x_right, b1[i]) * s_right)
-        r_left = (c + _lane_sum(t_left, N)) - y[p]
-        r_right = (c + _lane_sum(t_right, N)) - y[half + p]
+        r_left = (c + _silu_out_sum(v1, w1, b1, keep_left, x_left)) - y[p]
+        r_right = (c + _silu_out_sum(v1, w1, b1, keep_right, x_right)) - y[half + p]
         total += np.float64(r_left) * np.float64(r_left) + np.float64(r_right) * np.float64(r_right)
         g_left = scale * r_left
         g_right = scale * r_right
@@ -783,11 +946,8 @@ def _wide_silu_terms(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right, 
     for m in range(2 * half, M):  # the unpaired middle point of an odd grid
         xm = x[m]
         for i in range(N):
-            zi = _fma(w1[i], xm, b1[i])
-            si = _sigmoid(zi, one)
-            keep_left[i] = si
-            t_left[i] = v1[i] * (zi * si)
-        rm = (c + _lane_sum(t_left, N)) - y[m]
+            keep_left[i] = _sigmoid(_fma(w1[i], xm, b1[i]), one)
+        rm = (c + _silu_out_sum(v1, w1, b1, keep_left, xm)) - y[m]
         total += np.float64(rm) * np.float64(rm)
         gm = scale * rm
         gc += gm
@@ -861,8 +1021,6 @@ def _train_one(
     keep_left = np.empty(N if wide else 1, dtype=theta.dtype)
     keep_right = np.empty(N if wide else 1, dtype=theta.dtype)
     scratch = np.empty((3, M), dtype=theta.dtype)  # per-sample terms to sum
-    wide_scratch = np.empty((2, N if wide else 1), dtype=theta.dtype)  # per-neuron terms to sum
-    sq = np.empty(M)  # float64 squared residuals
     K = curve_steps.shape[0]
     ci = 0
     lr = lr0
@@ -873,13 +1031,13 @@ def _train_one(
             lr *= lr_decay  # torch StepLR's chained form: lr <- lr * gamma
         fused = wide and _all_pairable(w1, b1, x_max)
         if fused:
-            loss, gc = _step_wide_silu(w1, b1, v1, theta[-1], xT[0], y, half, grad, e, keep_left, keep_right, wide_scratch)
+            loss, gc = _step_wide_silu(w1, b1, v1, theta[-1], xT[0], y, half, grad, e, keep_left, keep_right)
         else:
             if d == 1:
                 _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
             else:
                 _forward(act, w, b, v, theta[-1], xT, f, z, keep)
-            loss, gc = _loss_and_output_grad(f, y, g, sq)
+            loss, gc = _loss_and_output_grad(f, y, g)
         while ci < K and curve_steps[ci] == t:
             curve[ci] = loss
             ci += 1
@@ -899,7 +1057,7 @@ def _train_one(
         _forward(act, w, b, v, theta[-1], xT, f, z, keep)
     else:  # keep has one row: _forward would need N
         _forward_1d(act, w, b, v, theta[-1], xT[0], f, keep, half, x_max, store)
-    loss, _ = _loss_and_output_grad(f, y, g, sq)
+    loss, _ = _loss_and_output_grad(f, y, g)
     step_counter[0] = steps
     for j in range(ci, K):
         curve[j] = loss
