@@ -436,8 +436,8 @@ def _residual_sums(typingctx, f, y, g, scale):
 
 
 def _silu_out_codegen(context, builder, signature, args):
-    """LLVM vector code of _silu_out_sum (see there)."""
-    arr_tys = signature.args[:4]
+    """LLVM vector code of _silu_out_sums (see there)."""
+    arr_tys = signature.args[:5]
     dtype = arr_tys[0].dtype
     fty = context.get_data_type(dtype)
     size = fty.get_abi_size(context.target_data)
@@ -445,11 +445,15 @@ def _silu_out_codegen(context, builder, signature, args):
     i64 = ir.IntType(64)
     i32 = ir.IntType(32)
     vty = ir.VectorType(fty, LANES)
-    arrays = [context.make_array(t)(context, builder, a) for t, a in zip(arr_tys, args[:4])]
+    arrays = [context.make_array(t)(context, builder, a) for t, a in zip(arr_tys, args[:5])]
     ptrs = [builder.bitcast(a.data, fty.as_pointer()) for a in arrays]
     count = builder.extract_value(arrays[0].shape, 0)
-    x_vec = builder.insert_element(ir.Constant(vty, None), args[4], i64(0))
-    x_vec = builder.shuffle_vector(x_vec, x_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+
+    def splat(value):
+        vec = builder.insert_element(ir.Constant(vty, None), value, i64(0))
+        return builder.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
+
+    xs = (splat(args[5]), splat(args[6]))
     zero = ir.Constant(vty, None)
     suffix = "v%df%d" % (LANES, 8 * size)
     mask_ty = ir.VectorType(ir.IntType(1), LANES)
@@ -457,16 +461,19 @@ def _silu_out_codegen(context, builder, signature, args):
         builder.module, ir.FunctionType(vty, [vty.as_pointer(), i32, mask_ty, vty]), "llvm.masked.load.%s.p0" % suffix)
     fma_fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vty, [vty] * 3), "llvm.fma." + suffix)
 
-    def step(acc, offset, mask=None):
+    def step(accs, offset, mask=None):
         vecs = []
         for p in ptrs:
             ptr = builder.bitcast(builder.gep(p, [offset]), vty.as_pointer())
             vecs.append(builder.load(ptr, align=size) if mask is None
                         else builder.call(masked_load, [ptr, i32(size), mask, zero]))
-        v, w, b, s = vecs
-        z = builder.call(fma_fn, [w, x_vec, b])
-        new = builder.call(fma_fn, [v, builder.fmul(z, s), acc])
-        return new if mask is None else builder.select(mask, new, acc)
+        v, w, b = vecs[:3]
+        new = []
+        for acc, s, x in zip(accs, vecs[3:], xs):
+            z = builder.call(fma_fn, [w, x, b])
+            out = builder.call(fma_fn, [v, builder.fmul(z, s), acc])
+            new.append(out if mask is None else builder.select(mask, out, acc))
+        return new
 
     groups = builder.udiv(count, i64(4 * LANES))
     entry = builder.block
@@ -475,22 +482,26 @@ def _silu_out_codegen(context, builder, signature, args):
     builder.cbranch(builder.icmp_unsigned(">", groups, i64(0)), loop, after)
     builder.position_at_end(loop)
     k = builder.phi(i64)
-    phis = [builder.phi(vty) for _ in range(4)]
+    phis = [[builder.phi(vty) for _ in range(2)] for _ in range(4)]
     nexts = [step(phis[u], builder.mul(builder.add(builder.mul(k, i64(4)), i64(u)), i64(LANES))) for u in range(4)]
     k_next = builder.add(k, i64(1))
     k.add_incoming(i64(0), entry)
     k.add_incoming(k_next, loop)
     for u in range(4):
-        phis[u].add_incoming(zero, entry)
-        phis[u].add_incoming(nexts[u], loop)
+        for q in range(2):
+            phis[u][q].add_incoming(zero, entry)
+            phis[u][q].add_incoming(nexts[u][q], loop)
     builder.cbranch(builder.icmp_unsigned("<", k_next, groups), loop, after)
     builder.position_at_end(after)
     done = []
     for u in range(4):
-        ph = builder.phi(vty)
-        ph.add_incoming(zero, entry)
-        ph.add_incoming(nexts[u], loop)
-        done.append(ph)
+        row = []
+        for q in range(2):
+            ph = builder.phi(vty)
+            ph.add_incoming(zero, entry)
+            ph.add_incoming(nexts[u][q], loop)
+            row.append(ph)
+        done.append(row)
     lane_ids = ir.Constant(ir.VectorType(i64, LANES), list(range(LANES)))
     acc0 = done[0]
     start = builder.mul(groups, i64(4 * LANES))
@@ -500,24 +511,29 @@ def _silu_out_codegen(context, builder, signature, args):
         left_vec = builder.insert_element(ir.Constant(ir.VectorType(i64, LANES), None), left, i64(0))
         left_vec = builder.shuffle_vector(left_vec, left_vec, ir.Constant(ir.VectorType(i32, LANES), [0] * LANES))
         acc0 = step(acc0, offset, builder.icmp_unsigned("<", lane_ids, left_vec))
-    total = builder.fadd(builder.fadd(acc0, done[1]), builder.fadd(done[2], done[3]))
-    width = LANES
-    while width > 1:
-        width //= 2
-        low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
-        high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
-        total = builder.fadd(low, high)
-    return builder.extract_element(total, i64(0))
+    sums = []
+    for q in range(2):
+        total = builder.fadd(builder.fadd(acc0[q], done[1][q]), builder.fadd(done[2][q], done[3][q]))
+        width = LANES
+        while width > 1:
+            width //= 2
+            low = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width))))
+            high = builder.shuffle_vector(total, total, ir.Constant(ir.VectorType(i32, width), list(range(width, 2 * width))))
+            total = builder.fadd(low, high)
+        sums.append(builder.extract_element(total, i64(0)))
+    return context.make_tuple(builder, signature.return_type, sums)
 
 
 @intrinsic
-def _silu_out_sum(typingctx, v, w, b, s, x):
-    """sum_i v_i ((w_i x + b_i) s_i) over the neurons of a d = 1 network (s_i the sigmoids
-    at the sample x): its output minus c. Per neuron fma(w, x, b), times s, added by
-    fma(v, ., acc), in the order of _lane_sum. LLVM vector code, like _lane_sum."""
-    if not (_is_float_vector(v) and v == w and w == b and b == s and x == v.dtype):
+def _silu_out_sums(typingctx, v, w, b, s_left, s_right, x_left, x_right):
+    """(sum_i v_i ((w_i x_left + b_i) s_left_i), the same at x_right) over the neurons of a
+    d = 1 network (s the sigmoids at each sample): its outputs minus c at two samples, in
+    one pass. Per neuron fma(w, x, b), times s, added by fma(v, ., acc), in the order of
+    _lane_sum. LLVM vector code, like _lane_sum."""
+    arrays = (v, w, b, s_left, s_right)
+    if not (all(_is_float_vector(a) and a == v for a in arrays) and x_left == v.dtype and x_right == v.dtype):
         return None
-    return v.dtype(v, w, b, s, x), _silu_out_codegen
+    return types.UniTuple(v.dtype, 2)(v, w, b, s_left, s_right, x_left, x_right), _silu_out_codegen
 
 
 def _is_float_vector(arr):
@@ -906,7 +922,7 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
     vectorised over neurons. Only two rows of sigmoids are live at a time (keep_left,
     keep_right: N each), so nothing N x M goes through memory. Returns (loss, dLoss/dc);
     grad[:3N] is filled. e (N, the network's dtype) is scratch for exp(-b). The network
-    output of a sample is summed over neurons by _silu_out_sum, the loss in float64.
+    output of a sample is summed over neurons by _silu_out_sums, the loss in float64.
     """
     N = w1.shape[0]
     M = x.shape[0]
@@ -930,8 +946,9 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
             s_left, s_right = _pair_sigmoids(e[i], _exp(-(w1[i] * x_left)), one)
             keep_left[i] = s_left
             keep_right[i] = s_right
-        r_left = (c + _silu_out_sum(v1, w1, b1, keep_left, x_left)) - y[p]
-        r_right = (c + _silu_out_sum(v1, w1, b1, keep_right, x_right)) - y[half + p]
+        out_left, out_right = _silu_out_sums(v1, w1, b1, keep_left, keep_right, x_left, x_right)
+        r_left = (c + out_left) - y[p]
+        r_right = (c + out_right) - y[half + p]
         total += np.float64(r_left) * np.float64(r_left) + np.float64(r_right) * np.float64(r_right)
         g_left = scale * r_left
         g_right = scale * r_right
@@ -947,7 +964,7 @@ def _step_wide_silu(w1, b1, v1, c, x, y, half, grad, e, keep_left, keep_right):
         xm = x[m]
         for i in range(N):
             keep_left[i] = _sigmoid(_fma(w1[i], xm, b1[i]), one)
-        rm = (c + _silu_out_sum(v1, w1, b1, keep_left, xm)) - y[m]
+        rm = (c + _silu_out_sums(v1, w1, b1, keep_left, keep_left, xm, xm)[0]) - y[m]
         total += np.float64(rm) * np.float64(rm)
         gm = scale * rm
         gc += gm
