@@ -17,17 +17,26 @@ so `_exp` is a branch-free exp (Cody-Waite range reduction, Taylor polynomial in
 form with explicit fused multiply-adds, exponent built by a bit cast) that LLVM can
 vectorise, in a float64 and a float32 version (see `_exp`).
 
-Same numbers whatever the compilation (issue 12): no fast-math flags. With 'reassoc' and
-'contract', LLVM may re-associate sums and fuse multiplies and adds differently each
-time it optimises a function, and numba optimises a callee once on its own and again
-inside each caller's module; when it compiles fresh, the process's JIT resolves calls to
-the callee's own copy (its symbol was defined first), while code loaded from the cache
-runs the caller's copy. So a fresh and a cached run computed different numbers.
-Without those flags every operation is rounded as written, so every copy computes the
-same bits: fused multiply-adds are explicit (`_fma`), and sums over samples or neurons
-are kept in LANES fixed partial sums (sample m goes to lane m % LANES, summed at the end
-in a fixed pairwise order), which LLVM vectorises without re-associating anything. That
-also makes the result independent of the vector width (AVX2 or AVX-512).
+Same numbers whatever the compilation (issue 12): no fast-math flags. numba optimises a
+callee once in its own module and again inside each caller's module (where it is linked
+in and may be inlined); with 'reassoc' and 'contract' the two copies can vectorise sums
+and fuse multiplies and adds differently, and so round differently. When the kernels
+are compiled fresh, the process's JIT resolves a caller's call to the callee's own copy
+(that symbol was defined first); code loaded from the cache runs the copy inside the
+caller's object code. So a fresh and a cached run computed different networks (issue 12:
+6 of 8 float32 seeds, 3e-10 relative in float64). Without value-changing flags every
+operation is rounded as written and every copy computes the same bits:
+- fused multiply-adds are explicit (`_fma`, llvm.fma: one rounding, on every machine);
+- sums over samples or neurons are written as LLVM vector code (`_lane_sum`,
+  `_lane_dot`, `_residual_sums`, `_kept_sums_*`, `_silu_out_sums`): fixed lanes (16
+  float32 or 8 float64, one 512-bit register), four accumulators, a fixed pairwise
+  combination at the end. numba-compiled loops cannot vectorise a sum without letting
+  LLVM re-associate it (and the order would then depend on what LLVM chose). The order
+  is part of the source, so results do not depend on AVX2 vs AVX-512 either.
+float32 networks compute in float32 throughout (a float32 exp, float32 constants, the
+paired-sigmoid limit of float32's exp range); only the loss (which decides divergence and
+is reported) is summed in float64, and Adam's per-step bias corrections are computed in
+float64 as in torch. tests/test_exp.py checks the float32 kernels' LLVM IR for float64.
 error_model="numpy" drops the ZeroDivisionError check that keeps a division from vectorising.
 """
 
