@@ -3,7 +3,8 @@
 SiLU on x^2, M = 200, a 10000-step schedule (lr x0.2 every 2000), the same seeds in
 float64 and float32: the median test MSE per width agrees within 2%, and the width-2
 histogram has the same number of robust modes and a lottery-ticket share inside the 95%
-Wilson interval of the float64 share. (Measured: medians within 0.1%; shares equal.)
+Wilson interval of the float64 share. (Measured with 200 seeds at both widths: medians
+within 0.07% and 0.02%, shares equal, 0.225.)
 """
 
 import numpy as np
