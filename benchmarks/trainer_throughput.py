@@ -1,23 +1,25 @@
 #!/usr/bin/env python
 """Trainer throughput: our numba trainer vs a PyTorch one-network loop vs JAX vmap, and the exp floor.
 
-Workload (issue 2, item 8): SiLU, target x^2, float64, M = 1000 evenly spaced training
-points on [-2, 2], full-batch Adam (PyTorch semantics, lr 1e-2, StepLR x0.2 every 10000
-steps), widths 2, 10, 50 by default.
+Workload (issue 2, item 8): SiLU, target x^2, M = 1000 evenly spaced training points on
+[-2, 2], full-batch Adam (PyTorch semantics, lr 1e-2, StepLR x0.2 every 10000 steps),
+widths 2, 10, 50 by default; in float64 and float32 (issue 13; --dtypes), each
+trainer in both, with ours' float32/float64 ratio taken from repeats interleaved in time.
 
 Columns (all rates are medians over --repeats repeats; the machine is shared and noisy):
   ours   lottery_scaling.trainer.train(...) with --threads numba threads (default 2),
          --seeds networks in parallel; time = the kernel loop (TrainResult.seconds),
          after a warm-up call that compiles / loads the numba cache.
   torch  one network at a time, nn.Sequential(Linear, SiLU, Linear), nn.MSELoss,
-         torch.optim.Adam + StepLR, float64 (what the paper's authors ran); tried with
+         torch.optim.Adam + StepLR, float64 (what the paper's authors ran) and float32; tried with
          torch.set_num_threads(1) and (2); the better median is reported.
   jax    vmap over the same --seeds of value_and_grad of the same loss, a hand-written
          Adam with torch's semantics, jax.lax.fori_loop over steps, all inside one jit;
-         timed after compilation, float64 (jax_enable_x64). Layouts tried (the best is
+         timed after compilation, float64 (jax_enable_x64) and float32 (bias corrections
+         cast to float32, so nothing is promoted). Layouts tried (the best is
          reported): all seeds in one vmap or lax.map over chunks of 16 / 4 seeds, on one
          XLA CPU device or sharded over --threads CPU devices.
-  exp    exps/s on an in-cache float64 array: numpy np.exp and a serial nogil numba loop
+  exp    exps/s on an in-cache float64 array (the floor of the float64 rows): numpy np.exp and a serial nogil numba loop
          over the trainer's own _exp (each: 1 thread, x2 as an estimate, and 2 Python
          threads measured), and the library's numba exp_throughput_kernel. The largest is
          the "exp floor": SiLU needs one exp per (sample, neuron, step).
@@ -91,18 +93,18 @@ def default_steps(width: int, quick: bool) -> int:
     return max(50, steps // 4) if quick else steps
 
 
-def problem(width: int, seeds: np.ndarray):
-    """Training data and the trainer's own initial parameters, float64."""
+def problem(width: int, seeds: np.ndarray, dtype: str = "float64"):
+    """Training data and the trainer's own initial parameters, in dtype."""
     x, y, _, _ = ls_tasks.make_dataset(ls_tasks.DataSpec(TASK, n_train=M_TRAIN))
     w, b, v, c = ls_init.initial_parameters(x.shape[1], width, seeds, 0)
-    return x, y, w, b, v, c
+    return tuple(np.asarray(a, dtype=dtype) for a in (x, y, w, b, v, c))
 
 
-def settings(width: int, steps: int, lr_decay_every: int = LR_DECAY_EVERY) -> TrainSettings:
+def settings(width: int, steps: int, lr_decay_every: int = LR_DECAY_EVERY, dtype: str = "float64") -> TrainSettings:
     return TrainSettings(
         task=TASK, activation=ACTIVATION, width=width, steps=steps, lr=LR, lr_decay=LR_DECAY,
         lr_decay_every=lr_decay_every, beta1=BETA1, beta2=BETA2, eps=EPS, n_train=M_TRAIN,
-        dtype="float64", curve_points=2,
+        dtype=dtype, curve_points=2,
     )
 
 
@@ -164,15 +166,16 @@ def loadavg():
 # --------------------------------------------------------------------------- ours
 
 
-def ours_warmup(widths, threads):
+def ours_warmup(widths, threads, dtypes=("float64",)):
     for n in widths:
-        train(settings(n, 3), np.arange(2), threads=threads)
+        for dtype in dtypes:
+            train(settings(n, 3, dtype=dtype), np.arange(2), threads=threads)
 
 
-def prepare_ours(width, n_seeds, steps, threads):
+def prepare_ours(width, n_seeds, steps, threads, dtype="float64"):
     """One repeat of ours: train n_seeds networks for `steps` steps; rate from the kernel loop time."""
     seeds = np.arange(n_seeds)
-    cfg = settings(width, steps)
+    cfg = settings(width, steps, dtype=dtype)
 
     def run():
         res = train(cfg, seeds, threads=threads)
@@ -199,9 +202,10 @@ def torch_available():
 
 
 def _torch_net(torch, w, b, v, c):
-    """The authors' model: Linear(d, N) -> SiLU -> Linear(N, 1), float64, given parameters."""
+    """The authors' model: Linear(d, N) -> SiLU -> Linear(N, 1), in the parameters' dtype."""
     N, d = w.shape
-    net = torch.nn.Sequential(torch.nn.Linear(d, N), torch.nn.SiLU(), torch.nn.Linear(N, 1)).double()
+    net = torch.nn.Sequential(torch.nn.Linear(d, N), torch.nn.SiLU(), torch.nn.Linear(N, 1))
+    net = net.double() if w.dtype == np.float64 else net.float()
     with torch.no_grad():
         net[0].weight.copy_(torch.from_numpy(np.ascontiguousarray(w)))
         net[0].bias.copy_(torch.from_numpy(np.ascontiguousarray(b)))
@@ -237,7 +241,7 @@ def torch_final_loss(width, seeds, steps, lr_decay_every):
     return np.array(out)
 
 
-def prepare_torch(width, n_nets, steps, thread_options):
+def prepare_torch(width, n_nets, steps, thread_options, dtype="float64"):
     """One repeat per torch.set_num_threads value: train n_nets fresh networks for `steps` steps.
 
     A thread count whose warm-up rate is below a third of the best is not repeated (on a
@@ -245,7 +249,7 @@ def prepare_torch(width, n_nets, steps, thread_options):
     its warm-up rate is reported instead."""
     import torch
 
-    x, y, w, b, v, c = problem(width, np.arange(n_nets))
+    x, y, w, b, v, c = problem(width, np.arange(n_nets), dtype)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)[:, None]
 
     def one_repeat(th, n_steps, nets):
@@ -287,9 +291,11 @@ def jax_available():
 _JAX_CACHE = {}
 
 
-def _jax_trainer(width, d):
-    """jit(theta (S, P), steps, lr_decay_every) -> (theta, loss (S,)) : Adam with torch semantics."""
-    key = (width, d)
+def _jax_trainer(width, d, dtype="float64"):
+    """jit(theta (S, P), steps, lr_decay_every) -> (theta, loss (S,)) : Adam with torch semantics.
+    float32: the per-step bias corrections (float64, as torch's Python floats) are cast to
+    float32 before they touch the parameters, so nothing is promoted to float64."""
+    key = (width, d, dtype)
     if key in _JAX_CACHE:
         return _JAX_CACHE[key]
     import jax
@@ -319,8 +325,8 @@ def _jax_trainer(width, d):
             lr = jnp.where((t > 0) & (t % lr_decay_every == 0), lr * LR_DECAY, lr)
             _, g = grad_all(theta, x, y)
             step = (t + 1).astype(jnp.float64)
-            step_size = lr / (1.0 - BETA1**step)
-            bias2_sqrt = jnp.sqrt(1.0 - BETA2**step)
+            step_size = (lr / (1.0 - BETA1**step)).astype(theta.dtype)
+            bias2_sqrt = jnp.sqrt(1.0 - BETA2**step).astype(theta.dtype)
             m1 = m1 + (1.0 - BETA1) * (g - m1)
             m2 = BETA2 * m2 + (1.0 - BETA2) * g * g
             theta = theta - step_size * m1 / (jnp.sqrt(m2) / bias2_sqrt + EPS)
@@ -348,10 +354,10 @@ def _jax_setup():
     return jax
 
 
-def _jax_inputs(width, seeds):
+def _jax_inputs(width, seeds, dtype="float64"):
     import jax.numpy as jnp
 
-    x, y, w, b, v, c = problem(width, np.asarray(seeds))
+    x, y, w, b, v, c = problem(width, np.asarray(seeds), dtype)
     S, N, d = w.shape
     theta = np.concatenate([w.reshape(S, N * d), b, v, c[:, None]], axis=1)
     return jnp.asarray(theta), jnp.asarray(x), jnp.asarray(y), d
@@ -371,7 +377,7 @@ def jax_host_devices(n: int) -> None:
         os.environ["XLA_FLAGS"] = (flags + f" --xla_force_host_platform_device_count={n}").strip()
 
 
-def prepare_jax(width, n_seeds, steps, chunk_options=(16, 4)):
+def prepare_jax(width, n_seeds, steps, chunk_options=(16, 4), dtype="float64"):
     """JAX laid out several ways; the two fastest in a short tuning run become the repeated variants.
 
     Layouts: all seeds in one vmap, or lax.map over chunks of C seeds (each chunk vmapped:
@@ -380,8 +386,8 @@ def prepare_jax(width, n_seeds, steps, chunk_options=(16, 4)):
     jax = _jax_setup()
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-    theta, x, y, d = _jax_inputs(width, np.arange(n_seeds))
-    fn_all, fn_chunked = _jax_trainer(width, d)
+    theta, x, y, d = _jax_inputs(width, np.arange(n_seeds), dtype)
+    fn_all, fn_chunked = _jax_trainer(width, d, dtype)
     devices = jax.devices()
     D = len(devices)
     mesh = Mesh(np.array(devices), ("seeds",)) if D > 1 else None
@@ -605,7 +611,7 @@ def markdown(res) -> str:
            if meta["git"]["src_dirty"] else "")
         + f" on {meta['cpu']} ({meta['cores']} cores); other processes kept {meta['other_processes_cores']} cores busy"
         + f" on average (load average before/after {meta['load_before']} / {meta['load_after']});"
-        + f" medians of {meta['repeats']} repeats. SiLU, x^2, float64, M = {M_TRAIN}."
+        + f" medians of {meta['repeats']} repeats. SiLU, x^2, M = {M_TRAIN}."
     )
     busy = meta.get("other_processes_cores")
     if busy is not None and busy > 0.2:
@@ -617,30 +623,42 @@ def markdown(res) -> str:
         )
     lines.append("")
     lines.append(
-        "| N | ours net-steps/s | torch net-steps/s | jax net-steps/s | ours/torch | ours/jax "
+        "| N | dtype | ours net-steps/s | torch net-steps/s | jax net-steps/s | ours/torch | ours/jax "
         "| ours neuron-sample-steps/s | % of exp floor |"
     )
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     floor = res["exp"]["floor"]
+    dtypes = meta.get("dtypes", ["float64"])
     for row in res["widths"]:
         n = row["width"]
-        o = row["ours"]["median"]
-        cells = []
-        ratios = []
-        for fw in ("torch", "jax"):
-            r = row[fw]
-            if isinstance(r, dict):
-                label = f" ({r['variant']})" if fw == "torch" else ""
-                cells.append(f"{fmt_rate(r['median'])}{label}")
-                ratios.append(fmt_ratio(o, r["median"]))
-            else:
-                cells.append(r)
-                ratios.append("n/a")
-        nss = o * n * M_TRAIN
-        lines.append(
-            f"| {n} | {fmt_rate(o)} | {cells[0]} | {cells[1]} | {ratios[0]} | {ratios[1]} "
-            f"| {fmt_rate(nss)} | {100 * nss / floor:.0f}% |"
-        )
+        for dt in dtypes:
+            k = "" if dt == "float64" else "_" + dt
+            o = row["ours" + k]["median"]
+            cells = []
+            ratios = []
+            for fw in ("torch", "jax"):
+                r = row[fw + k]
+                if isinstance(r, dict):
+                    label = f" ({r['variant']})" if fw == "torch" else ""
+                    cells.append(f"{fmt_rate(r['median'])}{label}")
+                    ratios.append(fmt_ratio(o, r["median"]))
+                else:
+                    cells.append(r)
+                    ratios.append("n/a")
+            nss = o * n * M_TRAIN
+            pct = f"{100 * nss / floor:.0f}%" if dt == "float64" else "-"
+            lines.append(
+                f"| {n} | {dt} | {fmt_rate(o)} | {cells[0]} | {cells[1]} | {ratios[0]} | {ratios[1]} "
+                f"| {fmt_rate(nss)} | {pct} |"
+            )
+    if any("ours_f32_over_f64" in row for row in res["widths"]):
+        lines.append("")
+        lines.append("| N | ours float32 / float64 (ratio of medians) | paired by repeat (median) |")
+        lines.append("|---:|---:|---:|")
+        for row in res["widths"]:
+            if "ours_f32_over_f64" in row:
+                lines.append(f"| {row['width']} | {row['ours_float32']['median'] / row['ours']['median']:.2f}x "
+                             f"| {row['ours_f32_over_f64']:.2f}x |")
     lines.append("")
     lines.append("| exp throughput (float64, in-cache array) | exps/s |")
     lines.append("|---|---:|")
@@ -651,18 +669,18 @@ def markdown(res) -> str:
     ow = res["widths"]
     paired = "; ".join(
         f"N={r['width']}: " + ", ".join(f"ours/{fw} {r[fw]['paired_ratio']:.1f}x" for fw in ("torch", "jax")
-                                        if isinstance(r[fw], dict))
-        for r in ow if any(isinstance(r[fw], dict) for fw in ("torch", "jax"))
+                                        if isinstance(r.get(fw), dict))
+        for r in ow if any(isinstance(r.get(fw), dict) for fw in ("torch", "jax"))
     )
     notes = [
-        "Ratios are of the medians; repeats of ours, torch and jax are interleaved in time."
+        "Ratios are of the medians; repeats of ours, torch and jax (both dtypes) are interleaved in time."
         + (f" Paired ratios (median over repeats of ours/other in the same repeat): {paired}." if paired else ""),
         "exp rows: median of repeats at the best array size (2048 to 32768 elements), the larger of a measurement "
-        "before and one after the trainers.",
-        f"ours: {ow[0]['ours']['seeds']} seeds, {meta['threads']} numba threads, "
-        + ", ".join(f"N={r['width']}: {r['ours']['steps']} steps" for r in ow) + ".",
+        "before and one after the trainers; float64 only, so % of exp floor is given for the float64 rows.",
+        f"ours: {(ow[0].get('ours') or ow[0]['ours_float32'])['seeds']} seeds, {meta['threads']} numba threads, "
+        + ", ".join(f"N={r['width']}: {(r.get('ours') or r['ours_float32'])['steps']} steps" for r in ow) + ".",
     ]
-    t0 = next((r["torch"] for r in ow if isinstance(r["torch"], dict)), None)
+    t0 = next((r["torch"] for r in ow if isinstance(r.get("torch"), dict)), None)
     if t0:
         bt = "; ".join(
             f"N={r['width']}: " + ", ".join(
@@ -670,13 +688,16 @@ def markdown(res) -> str:
                 else f"{k} {fmt_rate(v)} (warm-up only; below 1/3 of the best, not repeated)"
                 for k, v in r["torch"]["warmup_by_variant"].items()
             )
-            for r in ow
+            for r in ow if isinstance(r.get("torch"), dict)
         )
         notes.append(f"torch {t0['version']}: {t0['networks']} networks x {t0['steps']} steps per repeat, "
                      f"one network at a time; by torch.set_num_threads: {bt}.")
-    j0 = next((r["jax"] for r in ow if isinstance(r["jax"], dict)), None)
+    j0 = next((r["jax"] for r in ow if isinstance(r.get("jax"), dict)), None)
     if j0:
-        bj = "; ".join(f"N={r['width']}: {r['jax']['steps']} steps, {r['jax']['variant']}" for r in ow)
+        bj = "; ".join(f"N={r['width']}: " + ", ".join(f"{dt} {r[k]['steps']} steps, {r[k]['variant']}"
+                                                       for k, dt in (("jax", "float64"), ("jax_float32", "float32"))
+                                                       if isinstance(r.get(k), dict))
+                       for r in ow)
         notes.append(f"jax {j0['version']} ({j0['backend']}): {j0['seeds']} seeds; best layout: {bj}.")
     chk = res.get("check")
     if chk is not None:
@@ -723,6 +744,8 @@ def main(argv=None):
     p.add_argument("--torch-networks", type=int, default=2, help="networks per torch repeat (default 2)")
     p.add_argument("--torch-steps", type=int, default=None, help="steps per torch network (default 250, --quick 100)")
     p.add_argument("--torch-threads", type=int, nargs="+", default=[1, 2], help="torch.set_num_threads values tried (default 1 2)")
+    p.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"],
+                   help="network dtypes measured, each by every trainer (default: float64 float32)")
     p.add_argument("--no-torch", action="store_true")
     p.add_argument("--no-jax", action="store_true")
     p.add_argument("--check", action="store_true", help="only run the correctness check and exit (status 1 on failure)")
@@ -758,7 +781,7 @@ def main(argv=None):
     load_before = loadavg()
     snap_start = cpu_snapshot()
     print(f"\nload average {load_before}; warming up numba ...", flush=True)
-    ours_warmup(args.widths, args.threads)
+    ours_warmup(args.widths, args.threads, args.dtypes)
 
     print("exp throughput (before the trainers) ...", flush=True)
     exp_before = bench_exp(args.threads, repeats, args.quick)
@@ -769,19 +792,27 @@ def main(argv=None):
         steps = args.steps or default_steps(n, args.quick)
         jax_steps = args.jax_steps or max(25, steps // 4)
         row = {"width": n}
-        prepared = {"ours": prepare_ours(n, args.seeds, steps, args.threads)}
+        prepared = {}
+        # keys: "ours", "torch", "jax" (float64, as before issue 13) and "ours_float32", ...
+        keys = {dt: ("" if dt == "float64" else "_" + dt) for dt in args.dtypes}
         print(f"N={n}: ours {args.seeds} seeds x {steps} steps", end="", flush=True)
+        for dt, k in keys.items():
+            prepared["ours" + k] = prepare_ours(n, args.seeds, steps, args.threads, dt)
         if have_torch:
             print(f"; torch {args.torch_networks} networks x {torch_steps} steps, threads {args.torch_threads}", end="", flush=True)
-            prepared["torch"] = prepare_torch(n, args.torch_networks, torch_steps, args.torch_threads)
+            for dt, k in keys.items():
+                prepared["torch" + k] = prepare_torch(n, args.torch_networks, torch_steps, args.torch_threads, dt)
         else:
-            row["torch"] = "skipped (--no-torch)" if args.no_torch else SKIPPED
+            for k in keys.values():
+                row["torch" + k] = "skipped (--no-torch)" if args.no_torch else SKIPPED
         if have_jax:
             print(f"; jax {args.seeds} seeds x {jax_steps} steps (compiling, tuning layouts)", end="", flush=True)
-            prepared["jax"] = prepare_jax(n, args.seeds, jax_steps)
+            for dt, k in keys.items():
+                prepared["jax" + k] = prepare_jax(n, args.seeds, jax_steps, dtype=dt)
         else:
-            row["jax"] = "skipped (--no-jax)" if args.no_jax else SKIPPED
-        print(f"; {repeats} repeats ...", flush=True)
+            for k in keys.values():
+                row["jax" + k] = "skipped (--no-jax)" if args.no_jax else SKIPPED
+        print(f"; {args.dtypes}; {repeats} repeats ...", flush=True)
         rates = {fw: {name: [] for name in prep["variants"]} for fw, prep in prepared.items()}
         for _ in range(repeats):  # interleaved, so that changes of the load hit all alike
             for fw, prep in prepared.items():
@@ -789,18 +820,23 @@ def main(argv=None):
                     rates[fw][name].append(run())
         for fw, prep in prepared.items():
             row[fw] = summarise(prep, rates[fw])
-        ours_rates = row["ours"]["rates"]
-        for fw in ("torch", "jax"):
-            if isinstance(row[fw], dict):
-                row[fw]["paired_ratio"] = median([o / t for o, t in zip(ours_rates, row[fw]["rates"])])
-        for fw in ("ours", "torch", "jax"):
+        for k in keys.values():
+            ours_rates = row["ours" + k]["rates"]
+            for fw in ("torch", "jax"):
+                if isinstance(row[fw + k], dict):
+                    row[fw + k]["paired_ratio"] = median([o / t for o, t in zip(ours_rates, row[fw + k]["rates"])])
+        if "float64" in keys and "float32" in keys:  # ours float32 / float64, paired by repeat
+            row["ours_f32_over_f64"] = median([a / b for a, b in zip(row["ours_float32"]["rates"], row["ours"]["rates"])])
+        for fw in [f + k for k in keys.values() for f in ("ours", "torch", "jax")]:
             r = row[fw]
             if isinstance(r, dict):
                 by = ", ".join(f"{k}: {fmt_rate(v)}" for k, v in r["median_by_variant"].items())
-                print(f"  {fw:5s} {fmt_rate(r['median'])} net-steps/s   (median by variant: {by}; "
+                print(f"  {fw:13s} {fmt_rate(r['median'])} net-steps/s   (median by variant: {by}; "
                       f"best's repeats {[float(f'{v:.3g}') for v in r['rates']]})")
             else:
-                print(f"  {fw:5s} {r}")
+                print(f"  {fw:13s} {r}")
+        if "ours_f32_over_f64" in row:
+            print(f"  ours float32/float64 (paired by repeat) {row['ours_f32_over_f64']:.2f}")
         if isinstance(row.get("jax"), dict):
             print("  jax tuning runs: " + ", ".join(f"{k}: {fmt_rate(v)}" for k, v in row["jax"]["tuning_rates"].items()))
         rows.append(row)
@@ -818,7 +854,7 @@ def main(argv=None):
             "load_before": load_before, "load_after": loadavg(),
             "other_processes_cores": None if others is None else round(others, 2), "repeats": repeats, "threads": args.threads,
             "quick": args.quick, "python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "task": TASK, "activation": ACTIVATION, "n_train": M_TRAIN, "dtype": "float64",
+            "numba": numba.__version__, "task": TASK, "activation": ACTIVATION, "n_train": M_TRAIN, "dtypes": args.dtypes,
             "total_seconds": None,
         },
         "check": check,

@@ -161,18 +161,23 @@ def test_fused_wide_step_matches_reference_gradient(M):
 
 
 def test_fused_wide_step_in_float32_with_large_biases():
-    # exp(-b) overflows float32 for |b| > 88; the step keeps it in float64
+    # the paired form needs exp(|w x| + |b|) finite in the network's dtype: up to |w x| + |b| < 80
+    # in float32 (exp overflows above 88), < 600 in float64; within that, float32 agrees
     x = np.array([-1.0, -0.5, 0.5, 1.0])[[0, 1, 3, 2]]  # mirrored pairs: x[2 + m] == -x[m]
-    w, b, v = np.array([108.0, -3.0]), np.array([110.0, -95.0]), np.array([0.7, -1.2])
+    w, b, v = np.array([8.0, -3.0]), np.array([70.0, -75.0]), np.array([0.7, -1.2])
     y = x**2
     grads = {}
     for dtype in (np.float64, np.float32):
+        assert _kernels._all_pairable(w.astype(dtype), b.astype(dtype), dtype(1.0))
         grad = np.empty(7, dtype=dtype)
         args = [a.astype(dtype) for a in (w, b, v)]
         loss, gc = _kernels._step_wide_silu(*args, dtype(0.1), x.astype(dtype), y.astype(dtype), 2, grad,
-                                            np.empty(2), np.empty(2, dtype), np.empty(2, dtype))
+                                            np.empty(2, dtype), np.empty(2, dtype), np.empty(2, dtype))
         grads[dtype] = grad[:6]
     np.testing.assert_allclose(grads[np.float32], grads[np.float64], rtol=1e-5, atol=1e-30)
+    b_steep = np.array([110.0, -95.0])
+    assert _kernels._all_pairable(w, b_steep, 1.0)
+    assert not _kernels._all_pairable(w.astype(np.float32), b_steep.astype(np.float32), np.float32(1.0))
 
 
 def test_wide_networks_take_the_fused_step(monkeypatch):
