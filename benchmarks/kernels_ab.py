@@ -26,8 +26,8 @@ import lottery_scaling  # noqa: F401  (CPU features before numba)
 import numba
 import numpy as np
 
-from lottery_scaling import _kernels as NEW
-from lottery_scaling import init, tasks, trainer
+from lottery_scaling.studies.lottery import _kernels as NEW
+from lottery_scaling.studies.lottery import init, tasks, trainer
 
 
 def load_base(path):

@@ -119,7 +119,7 @@ def git_info() -> dict:
 
     commit = run("rev-parse", "HEAD")
     dirty = run("status", "--porcelain", "--untracked-files=no", "--", "src")
-    kernels = Path(lottery_scaling.__file__).with_name("_kernels.py")
+    kernels = Path(lottery_scaling.__file__).parent / "studies" / "lottery" / "_kernels.py"
     try:
         kernels_sha1 = hashlib.sha1(kernels.read_bytes()).hexdigest()
     except OSError:
@@ -552,7 +552,7 @@ def bench_exp(threads, repeats, quick):
         rows.append({"name": "numba exp_throughput_kernel", "rate": None, "size": None})
     else:
         lib, nl = best_over_sizes(lambda n: _timed_rate(*_library_exp_call(n * threads), seconds))
-        rows.append({"name": f"numba exp_throughput_kernel (lottery_scaling._kernels), {threads} threads", "rate": lib,
+        rows.append({"name": f"numba exp_throughput_kernel (lottery_scaling.studies.lottery._kernels), {threads} threads", "rate": lib,
                      "size": nl * threads})
     floor = max(r["rate"] for r in rows if r["rate"] is not None)
     return {"rows": rows, "floor": floor}

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from numba import njit
 
-from lottery_scaling import _kernels as K
-from lottery_scaling._kernels import _exp, _kept_sums_leaky_relu, _kept_sums_relu, _kept_sums_silu, _kept_sums_tanh
-from lottery_scaling._kernels import _lane_dot, _lane_sum
+from lottery_scaling.studies.lottery import _kernels as K
+from lottery_scaling.studies.lottery._kernels import _exp, _kept_sums_leaky_relu, _kept_sums_relu, _kept_sums_silu, _kept_sums_tanh
+from lottery_scaling.studies.lottery._kernels import _lane_dot, _lane_sum
 
 from .reference import gradients
 

@@ -10,9 +10,9 @@ within 0.07% and 0.02%, shares equal, 0.225.)
 import numpy as np
 import pytest
 
-from lottery_scaling import histogram, losses
-from lottery_scaling.commands.pair_claims import wilson_interval
-from lottery_scaling.trainer import TrainSettings, train
+from lottery_scaling.studies.lottery import histogram, losses
+from lottery_scaling.bootstrap import wilson_interval
+from lottery_scaling.studies.lottery.trainer import TrainSettings, train
 
 
 def _analyse(width, seeds, dtype):

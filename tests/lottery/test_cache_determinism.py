@@ -15,7 +15,7 @@ import sys
 import h5py
 import numpy as np
 
-from lottery_scaling import trainer
+from lottery_scaling.studies.lottery import trainer
 
 COMMON = ["train", "--task", "x2", "--activation", "silu", "--n-test", "101", "--lr-decay-every", "500",
           "--threads", "1"]
