@@ -53,3 +53,17 @@ def tiny_trained():
     from lottery_scaling.studies.lottery.trainer import TrainSettings, train
 
     return train(TrainSettings("x2", "silu", width=3, steps=50, n_train=20, n_test=11, curve_points=6), np.arange(6))
+
+
+def copy_workflow(dest, names=("Snakefile", "workflow", "src", "envs", "config", "config.yaml")):
+    """A copy of the pipeline (workflow, package, environment, configs) in `dest`, for tests that
+    run snakemake on their own results folder; returns dest."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    dest = Path(dest)
+    for name in names:
+        src = root / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / name)
+    return dest

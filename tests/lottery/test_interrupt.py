@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import pytest
 import yaml
 
 from lottery_scaling.studies.lottery import networks as h5io
+
+from ..conftest import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +28,7 @@ CONFIG = {
 
 
 def test_killed_training_job_is_redone(tmp_path):
-    for name in ("Snakefile", "workflow", "src", "envs"):
-        shutil.copytree(ROOT / name, tmp_path / name) if (ROOT / name).is_dir() else shutil.copy(ROOT / name, tmp_path)
+    copy_workflow(tmp_path, ("Snakefile", "workflow", "src", "envs"))
     config = tmp_path / "interrupt.yaml"
     config.write_text(yaml.safe_dump(CONFIG))
     # only the training stage: the kill is what is being tested

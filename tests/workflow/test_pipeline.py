@@ -6,13 +6,14 @@ from __future__ import annotations
 import copy
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from ..conftest import copy_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,9 +48,7 @@ def planned_jobs(workdir: Path, configfile: Path) -> list[tuple[str, str]]:
 def pipeline(tmp_path_factory):
     """A copy of the workflow, run to completion on config/test.yaml."""
     work = tmp_path_factory.mktemp("pipeline")
-    for name in ("Snakefile", "workflow", "src", "config", "config.yaml", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    copy_workflow(work)
     config = work / "config" / "test.yaml"
     snakemake(work, "--configfile", str(config))
     return work, config

@@ -4,7 +4,6 @@ refused before any job with one line."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,8 @@ import pandas as pd
 import pytest
 
 from .test_pipeline import ROOT, copy_env
+
+from ..conftest import copy_workflow
 
 TINY = """\
 results: results
@@ -40,11 +41,7 @@ claims:
 
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
-    work = tmp_path_factory.mktemp("robust")
-    for name in ("Snakefile", "workflow", "src", "config", "config.yaml", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
-    return work
+    return copy_workflow(tmp_path_factory.mktemp("robust"))
 
 
 def snakemake(work: Path, config_text: str, *args: str) -> subprocess.CompletedProcess:

@@ -21,6 +21,8 @@ import yaml
 
 from lottery_scaling.slurm import normalise_state
 
+from ..conftest import copy_workflow
+
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = ROOT / "profiles" / "slurm"
 
@@ -74,9 +76,7 @@ def _snakemake(work: Path, *extra: str, timeout: int = 600) -> subprocess.Comple
 
 
 def _copy_pipeline(work: Path) -> None:
-    for name in ("Snakefile", "workflow", "src", "envs"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    copy_workflow(work, ("Snakefile", "workflow", "src", "envs"))
     (work / "slurm-test.yaml").write_text(yaml.safe_dump(CONFIG))
 
 
