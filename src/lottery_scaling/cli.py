@@ -33,6 +33,12 @@ def _command_modules():
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             yield info.name.replace("_", "-"), importlib.import_module(f"{commands.__name__}.{info.name}")
+    # race study (branch `race`; the lead reconciles this hook with the reorganised CLI)
+    from .studies.race import commands as race_commands
+
+    for info in sorted(pkgutil.iter_modules(race_commands.__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            yield info.name.replace("_", "-"), importlib.import_module(f"{race_commands.__name__}.{info.name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
