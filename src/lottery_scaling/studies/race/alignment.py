@@ -1,0 +1,63 @@
+"""Norm vs alignment (paper Figs 1, 4): does a neuron's early angle predict its final norm?
+
+For one run: the angle of each neuron (w_i to its current cell's target, see `_kernels`)
+at the checkpoint of a snapshot time (init, early, before_drop), against its final norm.
+Final norm: |w_i| |v_i| at the end (the scale of the neuron's contribution to the logits;
+ReLU is positively homogeneous, so only the product is fixed by the function). Neurons
+with no finite angle (no training input passes the gate) are left out.
+
+- Spearman rank correlation of angle with log final norm (scipy.stats.spearmanr);
+  the paper's claim is a negative correlation, strongest after alignment.
+- Exponential fit: least squares of log(final norm) = a + k * angle (angle in degrees),
+  i.e. final norm = exp(a) exp(k angle); k < 0 means norm grows exponentially with alignment.
+  R^2 of the log-linear fit is reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .trainer import SNAPSHOTS
+
+
+def checkpoint_index(ckpt_step: np.ndarray, step: int) -> int | None:
+    """Slot of the checkpoint taken at `step` in one run's ckpt_step row, or None."""
+    hit = np.flatnonzero(ckpt_step == step)
+    return int(hit[0]) if step >= 0 and hit.size else None
+
+
+def final_norm(neuron: dict, ckpt_step_row: np.ndarray, r: int) -> np.ndarray:
+    last = int(np.max(np.flatnonzero(ckpt_step_row >= 0)))
+    return neuron["w_norm"][r, last] * neuron["v_norm"][r, last]
+
+
+def norm_vs_alignment(neuron: dict, ckpt_step: np.ndarray, snap_step: np.ndarray, r: int = 0,
+                      times=("init", "early", "before_drop")) -> dict:
+    """{time: {step, n, spearman, spearman_p, slope_per_degree, intercept, r2, median_angle}} for run r."""
+    from scipy.stats import spearmanr
+
+    norm = final_norm(neuron, ckpt_step[r], r)
+    out = {}
+    for name in times:
+        step = int(snap_step[r, SNAPSHOTS.index(name)])
+        k = checkpoint_index(ckpt_step[r], step)
+        if k is None:
+            out[name] = {"step": step, "n": 0}
+            continue
+        angle = neuron["angle"][r, k]
+        ok = np.isfinite(angle) & (norm > 0) & np.isfinite(norm)
+        a, logn = angle[ok], np.log(norm[ok])
+        rho, p = spearmanr(a, logn) if ok.sum() > 2 else (np.nan, np.nan)
+        slope, intercept = np.polyfit(a, logn, 1) if ok.sum() > 2 else (np.nan, np.nan)
+        resid = logn - (intercept + slope * a)
+        r2 = 1 - resid.var() / logn.var() if ok.sum() > 2 and logn.var() > 0 else np.nan
+        out[name] = {"step": step, "n": int(ok.sum()), "spearman": float(rho), "spearman_p": float(p),
+                     "slope_per_degree": float(slope), "intercept": float(intercept), "r2": float(r2),
+                     "median_angle": float(np.median(a)) if a.size else np.nan}
+    return out
+
+
+def median_angle_curve(neuron: dict, ckpt_step: np.ndarray, r: int = 0):
+    """(steps, median angle over live neurons) at every checkpoint taken in run r."""
+    taken = ckpt_step[r] >= 0
+    return ckpt_step[r][taken], np.nanmedian(neuron["angle"][r][taken], axis=1)
