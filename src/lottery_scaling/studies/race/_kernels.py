@@ -142,7 +142,7 @@ def _eval_direct(W, b, V, c, X, Y):
 
 @njit(cache=True, fastmath=FASTMATH)
 def _eval_span(A, b, V, c, P0, G, Y):
-    """Training loss/accuracy in float64 from W = W0 + A X: pre-activation P0[:, s] + A G[:, s]."""
+    """Training loss/accuracy in float64 from W = W0 + A X: pre-activation P0[:, s] + A G[s, :] (G is symmetric; rows are contiguous)."""
     d, n = A.shape
     loss = 0.0
     hits = 0
@@ -152,7 +152,7 @@ def _eval_span(A, b, V, c, P0, G, Y):
         for i in range(d):
             z = np.float64(b[i]) + P0[i, s]
             for t in range(n):
-                z += np.float64(A[i, t]) * G[t, s]
+                z += np.float64(A[i, t]) * G[s, t]
             if z > 0.0:
                 l0 += np.float64(V[0, i]) * z
                 l1 += np.float64(V[1, i]) * z
@@ -334,7 +334,7 @@ def _run(r, seed, span, Xtr, X64, Y, Xt64, Yt, G, G64, W0, V0, mask_w, mask_v, u
                     if span:
                         z = b[i] + P0[i, s]
                         for t in range(n):
-                            z += A[i, t] * G[t, s]
+                            z += A[i, t] * G[s, t]
                     else:
                         z = b[i]
                         for j in range(D):
