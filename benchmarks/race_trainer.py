@@ -9,6 +9,13 @@ little). Steps per second = steps / wall seconds; medians of `--repeats` interle
 
     python benchmarks/race_trainer.py [--n 200 4000] [--steps 1000] [--repeats 3]
 
+Measured on the shared 2-core AMD EPYC dev machine (branch race, torch 2.13.0 CPU, one thread,
+medians of 3; includes each run's fixed costs: P0 = W0 X^T, two checkpoints):
+  n=200  float64 (5000 steps): torch 868, ours direct 2,949 (3.4x), ours span 10,556 steps/s (12.2x)
+  n=200  float32 (5000 steps): torch 1,884, ours direct 4,835 (2.6x), ours span 10,287 steps/s (5.5x)
+  n=4000 float64 (2000 steps): torch 1,337, ours direct 1,784 steps/s (1.3x)  -- target 2x not met
+  n=4000 float32 (2000 steps): torch 1,902, ours direct 2,358 steps/s (1.2x)  -- target 2x not met
+
 Needs torch (benchmark only; never a dependency of the product): pip install torch==2.13.0.
 """
 
