@@ -1,5 +1,6 @@
-# lottery-scaling: train-per-width -> histogram -> pair-and-disentangle -> synergy -> fit,
-# plus figures, a claims table and a report. See README.md.
+# lottery-scaling: one pipeline, one folder of rules per study (see README.md, "Pipeline layout").
+# Lottery study: train-per-width -> histogram -> pair-and-disentangle -> synergy -> fit, plus
+# figures; every study adds rows to one claims table; one HTML report (snakemake --report).
 from snakemake.utils import min_version
 
 min_version("8.20")
@@ -15,33 +16,22 @@ if not workflow.overwrite_configfiles:
 report: "workflow/report/workflow.rst"
 
 
+
+
 include: "workflow/rules/common.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/histogram.smk"
-include: "workflow/rules/synergy.smk"
-include: "workflow/rules/fit.smk"
+include: "workflow/rules/lottery/common.smk"
+include: "workflow/rules/lottery/train.smk"
+include: "workflow/rules/lottery/histogram.smk"
+include: "workflow/rules/lottery/synergy.smk"
+include: "workflow/rules/lottery/fit.smk"
+include: "workflow/rules/lottery/claims.smk"
+include: "workflow/rules/lottery/figures.smk"
+include: "workflow/rules/lottery/pairs.smk"
 include: "workflow/rules/claims.smk"
-include: "workflow/rules/figures.smk"
-include: "workflow/rules/pairs.smk"
 
 
-# Cheap bookkeeping and plotting: on a cluster these run where Snakemake runs, not as jobs.
 localrules:
     all,
-    merge_width,
-    histogram_table,
-    claims_analysis,
-    claims_table,
-    figure_scaling,
-    figure_slopes,
-    figure_histograms,
-    figure_modes,
-    figure_synergy,
-    pairs_skipped_note,
-    fig_pairs_neurons,
-    fig_pairs_tickets,
-    fig_pairs_width2,
-    fig_pairs_distill,
 
 
 rule all:

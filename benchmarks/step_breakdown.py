@@ -26,9 +26,9 @@ import lottery_scaling  # noqa: F401  (sets numba's CPU features before numba is
 import numpy as np
 from numba import njit
 
-from lottery_scaling import _kernels as K
-from lottery_scaling import tasks
-from lottery_scaling.trainer import _mirrored_order
+from lottery_scaling.studies.lottery import _kernels as K
+from lottery_scaling.studies.lottery import tasks
+from lottery_scaling.studies.lottery.trainer import _mirrored_order
 
 
 @njit(error_model="numpy")

@@ -61,9 +61,9 @@ if (REPO / "src" / "lottery_scaling").is_dir():  # run from a checkout without i
 # lottery_scaling before numba: the package sets NUMBA_CPU_FEATURES (wide vectors) on import,
 # which numba reads once, so importing numba first would benchmark a slower trainer.
 import lottery_scaling  # noqa: E402,F401
-from lottery_scaling import init as ls_init  # noqa: E402
-from lottery_scaling import tasks as ls_tasks  # noqa: E402
-from lottery_scaling.trainer import TrainSettings, train  # noqa: E402
+from lottery_scaling.studies.lottery import init as ls_init  # noqa: E402
+from lottery_scaling.studies.lottery import tasks as ls_tasks  # noqa: E402
+from lottery_scaling.studies.lottery.trainer import TrainSettings, train  # noqa: E402
 
 import numba  # noqa: E402
 
@@ -460,7 +460,7 @@ def _numba_exp_call(n):
     """Serial nogil numba loop over the trainer's own _exp (None if _kernels has no _exp)."""
     global _SERIAL_EXP
     if _SERIAL_EXP is None:
-        from lottery_scaling import _kernels
+        from lottery_scaling.studies.lottery import _kernels
 
         exp_fn = getattr(_kernels, "_exp", None)
         if exp_fn is None:
@@ -486,7 +486,7 @@ def _numba_exp_call(n):
 
 
 def _library_exp_call(n):
-    from lottery_scaling import _kernels
+    from lottery_scaling.studies.lottery import _kernels
 
     kernel = getattr(_kernels, "exp_throughput_kernel", None)
     if kernel is None:

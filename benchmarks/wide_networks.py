@@ -24,8 +24,8 @@ import statistics
 
 import numpy as np
 
-from lottery_scaling import trainer
-from lottery_scaling.trainer import TrainSettings, train
+from lottery_scaling.studies.lottery import trainer
+from lottery_scaling.studies.lottery.trainer import TrainSettings, train
 
 MODES = {"keep": 2**62, "wide": 0}  # STORE_LIMIT_BYTES for each mode
 

@@ -1,6 +1,8 @@
-"""Percentile-bootstrap intervals over seeds (resample seeds with replacement, recompute)."""
+"""Intervals: percentile bootstrap over seeds (resample with replacement, recompute) and Wilson's interval of a share."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -32,3 +34,14 @@ def median_interval(values, n_boot: int, confidence: float, rng: np.random.Gener
         return float("nan"), float("nan"), float("nan")
     lo, hi = percentile_interval(resampled_medians(values, n_boot, rng), confidence)
     return float(np.median(values)), lo, hi
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion k / n."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)

@@ -1,4 +1,5 @@
-"""Command line `lottery-scaling SUBCOMMAND ...`; each subcommand is a module in `commands/`.
+"""Command line `lottery-scaling SUBCOMMAND ...`; each subcommand is a module in `commands/` (shared)
+or in a study's `studies/NAME/commands/` (module `plot_scaling` is subcommand `plot-scaling`).
 
 A command module defines HELP, configure(parser) and run(args) -> int. User mistakes
 (UserError, bad arguments) end with one line on stderr and exit status 2, never a traceback.
@@ -29,16 +30,32 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _command_modules():
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            yield info.name.replace("_", "-"), importlib.import_module(f"{commands.__name__}.{info.name}")
-    # race study (branch `race`; the lead reconciles this hook with the reorganised CLI)
-    from .studies.race import commands as race_commands
+def _command_packages():
+    import importlib
 
-    for info in sorted(pkgutil.iter_modules(race_commands.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            yield info.name.replace("_", "-"), importlib.import_module(f"{race_commands.__name__}.{info.name}")
+    from .studies import STUDIES
+
+    yield commands
+    for study in STUDIES:
+        try:
+            yield importlib.import_module(f"{__package__}.studies.{study}.commands")
+        except ModuleNotFoundError as exc:  # a study without commands yet
+            if exc.name != f"{__package__}.studies.{study}.commands":
+                raise
+
+
+def _command_modules():
+    """(subcommand name, module) of every command; a name defined twice is a programming error."""
+    seen = {}
+    for package in _command_packages():
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+            if info.name.startswith("_"):
+                continue
+            name = info.name.replace("_", "-")
+            if name in seen:
+                raise RuntimeError(f"subcommand {name} defined in {seen[name]} and {package.__name__}")
+            seen[name] = package.__name__
+            yield name, importlib.import_module(f"{package.__name__}.{info.name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,22 +73,40 @@ def _is_output(dest: str) -> bool:
     return dest in ("out", "png", "pdf") or dest.startswith("out_") or dest.endswith("_out")
 
 
+def _paths(value):
+    import os
+
+    if isinstance(value, (str, os.PathLike)):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, os.PathLike)) for v in value):
+        return list(value)
+    return []
+
+
 def check_outputs(args) -> None:
     """Before any work: every output's folder can be created and written, and no output is
-    also an input, so a command either writes all its outputs or none (no half-written set)."""
+    also an input, so a command either writes all its outputs or none (no half-written set).
+
+    Inputs are every other argument naming an existing path (positional files, --networks,
+    --clusters, --width2-*, --histogram-dir, ...), so a new command is covered without a list.
+    """
     import os
     from pathlib import Path
 
+    outputs = {dest: value for dest, value in vars(args).items() if _is_output(dest) and value is not None}
     inputs = set()
-    for dest in ("input", "inputs", "h5", "tickets", "summary", "samples"):
-        value = getattr(args, dest, None)
-        for v in ([value] if isinstance(value, (str, os.PathLike)) else value or []):
-            inputs.add(Path(v).resolve())
     for dest, value in vars(args).items():
-        if not _is_output(dest) or value is None:
+        if dest in outputs or dest.startswith("_"):
             continue
+        for v in _paths(value):
+            p = Path(v)
+            if p.exists():
+                inputs.add(p.resolve())
+                if p.is_dir():  # a folder of inputs: its files are inputs too
+                    inputs.update(q.resolve() for q in p.iterdir())
+    for dest, value in outputs.items():
         option = "--" + dest.replace("_", "-")
-        for path in [value] if isinstance(value, (str, os.PathLike)) else value:
+        for path in _paths(value):
             path = Path(path)
             if path.resolve() in inputs:
                 raise UserError(f"{option}: {path} is also an input; write the result to a new file")

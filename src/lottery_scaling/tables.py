@@ -7,8 +7,12 @@ from pathlib import Path
 from .errors import UserError
 
 
-def write_csv(rows, path, columns) -> None:
-    """Write rows (list of dicts or a DataFrame) with exactly `columns`, atomically."""
+def write_csv(rows, path, columns, float_format: str | None = "%.10g") -> None:
+    """Write rows (list of dicts or a DataFrame) with exactly `columns`, atomically.
+
+    Numbers get 10 significant digits; float_format=None keeps every digit (for per-network
+    tables that later stages resample, so their statistics do not depend on the rounding).
+    """
     import pandas as pd
 
     from .h5io import atomic_path
@@ -16,7 +20,7 @@ def write_csv(rows, path, columns) -> None:
     df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), columns=list(columns))
     df = df.reindex(columns=list(columns))
     with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, float_format="%.10g")
+        df.to_csv(tmp, index=False, float_format=float_format)
 
 
 def read_csv(path, required=()):

@@ -1,1 +1,2 @@
-"""Subcommands of the `lottery-scaling` command line, one module each (see cli.py)."""
+"""Subcommands shared by every study (claims table, table concatenation); each study adds its own
+in `studies/NAME/commands` (see cli.py)."""

@@ -1,0 +1,11 @@
+"""The studies of the pipeline, one subpackage each, over the shared core of `lottery_scaling`.
+
+- `lottery`: "A Neural Scaling Law from Lottery Ticket Ensembling" (Liu & Tegmark): the
+  trainer, the analysis stages and the pair-and-disentangle stage.
+- `race`: "It's Not a Lottery, It's a Race".
+
+A study's command-line subcommands are the modules of its `commands` subpackage (see cli.py);
+its trainer core (the modules whose code decides its numbers) is listed in provenance.py.
+"""
+
+STUDIES = ("lottery", "race")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._argtypes import h5_output, int_at_least, multiple_of_4
+from ....commands._argtypes import h5_output, int_at_least, multiple_of_4
 
 HELP = "prepare a two-class task of the race study (digits or CIFAR-10) as an HDF5 file"
 

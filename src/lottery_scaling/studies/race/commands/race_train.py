@@ -11,7 +11,7 @@ import os
 import sys
 
 from ..trainer import DTYPES, FORMS, RaceSettings
-from ._argtypes import h5_output, int_at_least, momentum, nonnegative_float, positive_float
+from ....commands._argtypes import h5_output, int_at_least, momentum, nonnegative_float, positive_float
 from .race_prepare_data import add_data_options, load_from_args
 
 HELP = "train networks of one race setting (one per run seed) and write per-neuron trajectories to HDF5"

@@ -1,0 +1,60 @@
+"""`lottery-scaling claims`: judge the paper's claims from the analysis tables of the experiments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+HELP = "judge the paper's claims (SPEC section 3) from histogram, synergy and fit tables; write claim rows as CSV"
+
+
+def _json_object(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"must be a JSON object: {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object")
+    return value
+
+
+def configure(p) -> None:
+    p.add_argument("--experiment", action="append", nargs=4, default=[], required=True,
+                   metavar=("NAME", "TASK", "ACTIVATION", "DIR"),
+                   help="an experiment and its analysis folder (holding histogram/summary.csv, synergy/summary.csv, fit/exponents.csv); repeatable")
+    p.add_argument("--thresholds", type=_json_object, required=True, help="the config's `claims` section as JSON")
+    p.add_argument("--out", required=True, help="claims CSV (columns: see lottery_scaling.claims)")
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from .. import claims
+    from ....tables import read_csv, write_csv
+    from .fit import EXPONENT_COLUMNS
+    from .histogram import SUMMARY_COLUMNS as HIST
+    from .synergy import SUMMARY_COLUMNS as SYN
+
+    from ....errors import UserError
+    from ..model import ACTIVATIONS
+    from ..tasks import TASKS
+
+    claims.check_thresholds(args.thresholds)
+    experiments = []
+    for name, task, activation, folder in args.experiment:
+        if task not in TASKS:
+            raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}")
+        if activation not in ACTIVATIONS:
+            raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
+        d = Path(folder)
+        experiments.append(claims.ExperimentTables(
+            name, task, activation,
+            histogram=read_csv(d / "histogram" / "summary.csv", HIST),
+            synergy=read_csv(d / "synergy" / "summary.csv", SYN),
+            exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
+        ))
+    rows = claims.evaluate(args.thresholds, experiments)
+    write_csv(rows, args.out, claims.COLUMNS)
+    for r in rows:
+        print(f"{r['claim']} [{r['experiment'] or '-'}]: {r['verdict']} (value {r['value']:.4g})")
+    return 0

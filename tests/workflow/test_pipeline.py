@@ -1,0 +1,208 @@
+"""The real pipeline on the tiny test configuration: every output appears, and after a
+complete run Snakemake redoes exactly what a change touches (issue 5, rerun behaviour)."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def copy_env(workdir: Path) -> dict:
+    """Environment in which the rules' `lottery-scaling` runs the copy's package (as an editable
+    install of that checkout would), so an edit of the copy is what runs."""
+    return dict(os.environ, PYTHONPATH=str(workdir / "src"))
+
+
+def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=workdir, capture_output=True, text=True, env=copy_env(workdir),
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}")
+    return proc
+
+
+def planned_jobs(workdir: Path, configfile: Path) -> list[tuple[str, str]]:
+    """(rule, first output) of every job a dry run would execute."""
+    proc = snakemake(workdir, "-n", "--configfile", str(configfile))
+    text = proc.stdout + proc.stderr
+    jobs = re.findall(r"^\s*(?:localrule|rule) (\w+):\n(?:\s+input: .*\n)?\s+output: ([^,\n]+)", text, re.M)
+    if "Nothing to be done" not in text:
+        assert jobs, text[-3000:]
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    """A copy of the workflow, run to completion on config/test.yaml."""
+    work = tmp_path_factory.mktemp("pipeline")
+    for name in ("Snakefile", "workflow", "src", "config", "config.yaml", "envs"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
+    config = work / "config" / "test.yaml"
+    snakemake(work, "--configfile", str(config))
+    return work, config
+
+
+def write_config(work: Path, change) -> Path:
+    config = yaml.safe_load((work / "config" / "test.yaml").read_text())
+    config = copy.deepcopy(config)
+    change(config)
+    path = work / "config" / f"changed-{abs(hash(repr(config)))}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_every_output_is_made_and_nothing_reruns(pipeline):
+    work, config = pipeline
+    proc = snakemake(work, "-n", "--configfile", str(config))
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    results = work / "results"
+    merged = sorted(p.name for p in results.glob("train/*/N*_seeds*.h5"))
+    assert merged == sorted(f"N{w}_seeds0-20.h5" for w in (1, 2, 4) for _ in range(2))
+    # every rule wrote its log, and the training logs show progress
+    logs = list((results / "logs").rglob("*.log"))
+    assert any("% of steps" in p.read_text() for p in logs if "train" in p.parts)
+    assert not list(results.rglob("*.tmp"))
+
+
+def test_adding_a_width_trains_only_that_width(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"]["widths"].append(3))
+    trained = [out for rule, out in planned_jobs(work, config) if rule == "train_chunk"]
+    assert sorted(trained) == sorted(
+        [p for p in trained if "/x2-silu-" in p and "/N3/" in p]
+    ) and len(trained) == 2  # seeds 0-12 and 12-20 of width 3
+
+
+def test_adding_seeds_trains_only_new_chunks(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"].update(seeds=30))
+    trained = sorted(out for rule, out in planned_jobs(work, config) if rule == "train_chunk")
+    expected = sorted(
+        f"results/train/{run}/N{w}/seeds{lo}-{hi}.h5"
+        for run in {Path(p).parts[2] for p in trained}
+        for w in (1, 2, 4)
+        for lo, hi in ((20, 24), (24, 30))  # seeds 12-20 are on disk and reused
+    )
+    assert trained == expected
+    assert all("/x2-silu-" in p for p in trained)
+
+
+def test_changing_a_training_setting_retrains_that_experiment_only(pipeline):
+    work, _ = pipeline
+
+    def change(c):
+        c["experiments"]["x2_leaky_relu"]["training"] = {"steps": 200}
+
+    jobs = planned_jobs(work, write_config(work, change))
+    trained = [out for rule, out in jobs if rule == "train_chunk"]
+    assert len(trained) == 6 and all("/x2-leaky_relu-" in p for p in trained)
+    # nothing of the SiLU experiment is redone
+    redone = [job for job in jobs if "x2_silu" in job[1] or "/x2-silu-" in job[1]]
+    assert not redone
+
+
+def test_changing_a_figure_setting_reruns_only_figure_rules(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c.setdefault("figures", {}).update(dpi=72))
+    rules = {rule for rule, _ in planned_jobs(work, config)}
+    assert rules and all(rule.startswith("figure_") for rule in rules), rules
+
+
+def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
+    work, config = pipeline
+    kernels = work / "src" / "lottery_scaling" / "studies" / "lottery" / "_kernels.py"
+    original = kernels.read_text()
+    try:
+        kernels.write_text(original + "\n# a change of the core\n")
+        trained = [out for rule, out in planned_jobs(work, config) if rule == "train_chunk"]
+        assert len(trained) == 12
+    finally:
+        kernels.write_text(original)
+    assert planned_jobs(work, config) == []
+
+
+def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["experiments"]["x2_silu"].update(activation="gelu"))
+    proc = snakemake(work, "--configfile", str(config), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "gelu" in text and "activation" in text and "leaky_relu" in text
+    assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=[5, 3]), "experiments.x2_silu.seeds"),
+        (lambda c: c["experiments"]["x2_silu"].update(training={"x_range": [1, -1]}), "x_range must be two finite numbers"),
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=1), "at least 2 seeds"),
+        (lambda c: c.update(fit={"ranges": {"n1": [50, 10]}}), "fit.ranges.n1"),
+        (lambda c: c.update(figures={"fit_lines": {"silu": ["nope"]}}), "figures.fit_lines.silu"),
+        (lambda c: c.update(claims={"silu_n_minus_one": {"target": 2}}), "silu_n_minus_one"),
+        # schema errors: one line with the key path, not a dump of the schema
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=0), "Config error: experiments.x2_silu.seeds: 0 is less than"),
+        (lambda c: c["experiments"]["x2_silu"].update(seeds=[0, 10**15]), "at most 10000000 seeds"),
+        (lambda c: c.update(seed_per_job=5), "'seed_per_job' was unexpected"),
+        (lambda c: c.update(training={"x_range": [2, -2]}), "Config error: training: x_range"),
+        (lambda c: c.update(figures={"colors": {"silu": "notacolor"}}), "figures.colors.silu: 'notacolor'"),
+        (lambda c: c.update(figures={"modes_width": 7}), "figures.modes_width: no experiment trains width 7"),
+    ],
+)
+def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, message):
+    work, _ = pipeline
+    proc = snakemake(work, "-n", "--configfile", str(write_config(work, change)), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert message in text
+    assert "Traceback" not in text and 'File "' not in text
+    assert len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def test_report_is_written_with_the_declared_dependencies(pipeline):
+    # `snakemake --report` needs pygments, which the test extras (pytest) bring but a user's
+    # `pip install -e .` does not unless the project declares it.
+    import tomllib
+
+    work, config = pipeline
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert any(d.lower().startswith("pygments") for d in deps), deps
+    proc = snakemake(work, "--configfile", str(config), "--report", "report.html")
+    html = (work / "report.html").read_text(errors="replace")
+    assert "Claims" in html and "Scaling law" in html and "Pair and disentangle" in html, proc.stderr[-2000:]
+
+
+def test_lint_is_clean(pipeline):
+    work, config = pipeline
+    proc = snakemake(work, "--lint", "--configfile", str(config), check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "Lints for" not in text, text[-3000:]
+
+
+def test_a_lottery_scaling_of_other_code_on_path_stops_the_run(pipeline, tmp_path):
+    # the rules run `lottery-scaling` from PATH; if it runs another package than this checkout's,
+    # the run stops before any job, naming both
+    work, config = pipeline
+    other = tmp_path / "other" / "lottery_scaling"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text("__version__ = 'other'\n")
+    env = dict(os.environ, PYTHONPATH=str(other.parent))
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(config)],
+                          cwd=work, capture_output=True, text=True, env=env)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "Config error: the lottery-scaling on PATH" in text and str(other) in text, text[-2000:]
+    assert "Traceback" not in text

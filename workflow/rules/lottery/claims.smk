@@ -1,0 +1,49 @@
+# Claims table (SPEC section 3): the analysis stages judge the paper's claims; every stage that
+# judges claims appends a CSV of claim rows to CLAIM_PARTS; `claims_table` concatenates them
+# into {R}/claims.csv. Columns: see lottery_scaling/claims.py (claim, experiment, statistic,
+# value, ci_low, ci_high, threshold, verdict, detail).
+from lottery_scaling.studies.lottery.claims import DEFAULT_THRESHOLDS
+
+# Each claim's settings from the config override its defaults key by key. Other keys of the
+# `claims` section (e.g. the pair-and-disentangle thresholds) belong to other rule files.
+_user_claims = config.get("claims") or {}
+for _claim in DEFAULT_THRESHOLDS:
+    _spec = _user_claims.get(_claim) or {}
+    if not isinstance(_spec, dict):
+        config_error(f"claims.{_claim}: must be a mapping of settings, got {_spec!r}")
+    _unknown = sorted(set(_spec) - set(DEFAULT_THRESHOLDS[_claim]))
+    if _unknown:
+        config_error(f"claims.{_claim}: unknown key(s) {', '.join(_unknown)}; allowed: {', '.join(DEFAULT_THRESHOLDS[_claim])}")
+CLAIMS = {name: {**spec, **(_user_claims.get(name) or {})} for name, spec in DEFAULT_THRESHOLDS.items()}
+for _claim, _spec in CLAIMS.items():
+    for _key in ("range", "early_range", "late_range"):
+        if _key in _spec and _spec[_key] not in FIT_RANGES:
+            config_error(
+                f"claims.{_claim}.{_key}: '{_spec[_key]}' is not a width range of fit.ranges "
+                f"(allowed: {', '.join(FIT_RANGES)})"
+            )
+
+CLAIM_IDS.extend(DEFAULT_THRESHOLDS)
+ANALYSIS_CLAIMS = f"{R}/claims/analysis.csv"
+CLAIM_PARTS.append(ANALYSIS_CLAIMS)
+
+
+rule claims_analysis:
+    conda:
+        CONDA_ENV
+    input:
+        _claims_inputs,
+    output:
+        ANALYSIS_CLAIMS,
+    log:
+        f"{R}/logs/claims/analysis.log",
+    params:
+        experiments=" ".join(
+            f"--experiment {name} {e['task']} {e['activation']} {R}/{name}" for name, e in sorted(EXPERIMENTS.items())
+        ),
+        thresholds=shlex.quote(json.dumps(CLAIMS, sort_keys=True)),
+    resources:
+        runtime=5,
+        mem_mb=1000,
+    shell:
+        "lottery-scaling claims {params.experiments} --thresholds {params.thresholds} --out {output} > {log} 2>&1"

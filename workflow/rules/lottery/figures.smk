@@ -1,0 +1,146 @@
+# Lottery study, figures (PNG and PDF) of the analysis stages. Plot-only settings (config section `figures`)
+# are params of these rules only, so changing them reruns only the figures.
+from lottery_scaling.studies.lottery.figures import FigureStyle
+from lottery_scaling.studies.lottery.figures import ACTIVATION_LABELS
+
+FIGURES = section("figures", {**asdict(FigureStyle()), "modes_width": 2})
+try:
+    FigureStyle.from_dict({k: v for k, v in (config.get("figures") or {}).items() if k != "modes_width"})
+except UserError as _exc:
+    config_error(f"figures.{_exc}")
+_unknown_acts = sorted(set(FIGURES["colors"]) - set(ACTIVATION_LABELS))
+if _unknown_acts:
+    config_error(f"figures.colors: unknown activation(s) {', '.join(_unknown_acts)}; allowed: {', '.join(ACTIVATION_LABELS)}")
+if "modes_width" in (config.get("figures") or {}) and not any(
+        FIGURES["modes_width"] in e["widths"] for e in EXPERIMENTS.values()):
+    config_error(f"figures.modes_width: no experiment trains width {FIGURES['modes_width']}")
+for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
+    for _r in _ranges:
+        if _r not in FIT_RANGES:
+            config_error(f"figures.fit_lines.{_act}: '{_r}' is not a range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
+_STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))
+TASKS_RUN = sorted({e["task"] for e in EXPERIMENTS.values()})
+
+
+rule figure_scaling:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: [fit_table(n, k) for n, e in EXPERIMENTS.items() if e["task"] == wc.task for k in ("medians", "exponents")],
+    output:
+        png=report(figure("scaling_{task}", "png"), caption="../../report/lottery/scaling.rst", category="Scaling law"),
+        pdf=figure("scaling_{task}", "pdf"),
+    log:
+        f"{R}/logs/figures/scaling_{{task}}.log",
+    params:
+        style=_STYLE,
+        experiments=lambda wc: " ".join(
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
+        ),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-scaling {params.experiments} --task {wildcards.task} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_slopes:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: [fit_table(n, "slopes") for n, e in EXPERIMENTS.items() if e["task"] == wc.task],
+    output:
+        png=report(figure("slopes_{task}", "png"), caption="../../report/lottery/slopes.rst", category="Scaling law"),
+        pdf=figure("slopes_{task}", "pdf"),
+    log:
+        f"{R}/logs/figures/slopes_{{task}}.log",
+    params:
+        style=_STYLE,
+        experiments=lambda wc: " ".join(
+            f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in sorted(EXPERIMENTS.items()) if e["task"] == wc.task
+        ),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-scaling --slopes {params.experiments} --task {wildcards.task} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_histograms:
+    conda:
+        CONDA_ENV
+    input:
+        unpack(lambda wc: _histogram_figure_inputs(wc, EXPERIMENTS[wc.experiment]["widths"])),
+    output:
+        png=report(figure("{experiment}_histograms", "png"), caption="../../report/lottery/histograms.rst", category="Loss histograms"),
+        pdf=figure("{experiment}_histograms", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_histograms.log",
+    params:
+        style=_STYLE,
+        histogram_dir=lambda wc: f"{R}/{wc.experiment}/histogram",
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}: test-MSE histograms per width"),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-histograms {input.h5} --histogram-dir {params.histogram_dir} "
+        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_modes:
+    conda:
+        CONDA_ENV
+    input:
+        unpack(lambda wc: _histogram_figure_inputs(wc, [int(wc.width)])),
+    output:
+        png=report(figure("{experiment}_N{width}_modes", "png"), caption="../../report/lottery/modes.rst", category="Loss histograms"),
+        pdf=figure("{experiment}_N{width}_modes", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_N{{width}}_modes.log",
+    params:
+        style=_STYLE,
+        histogram_dir=lambda wc: f"{R}/{wc.experiment}/histogram",
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}, N = {wc.width}: robust modes and lottery tickets"),
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-histograms {input.h5} --single --histogram-dir {params.histogram_dir} "
+        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+
+
+rule figure_synergy:
+    conda:
+        CONDA_ENV
+    input:
+        summary=synergy_table("{experiment}", "summary"),
+        samples=synergy_table("{experiment}", "samples"),
+    output:
+        png=report(figure("{experiment}_synergy", "png"), caption="../../report/lottery/synergy.rst", category="Synergy"),
+        pdf=figure("{experiment}_synergy", "pdf"),
+    log:
+        f"{R}/logs/figures/{{experiment}}_synergy.log",
+    params:
+        style=_STYLE,
+        title=lambda wc: shlex.quote(f"{_title(wc.experiment)}: width N vs two ensembled N/2 networks"),
+        activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling plot-synergy --summary {input.summary} --samples {input.samples} "
+        "--activation {params.activation} --title {params.title} --style {params.style} "
+        "--out {output.png} {output.pdf} > {log} 2>&1"
+
+
+for _task in TASKS_RUN:
+    FINAL_OUTPUTS += [figure(f"{kind}_{_task}", x) for kind in ("scaling", "slopes") for x in ("png", "pdf")]
+for _name, _e in EXPERIMENTS.items():
+    FINAL_OUTPUTS += [figure(f"{_name}_histograms", x) for x in ("png", "pdf")]
+    if FIGURES["modes_width"] in _e["widths"]:
+        FINAL_OUTPUTS += [figure(f"{_name}_N{FIGURES['modes_width']}_modes", x) for x in ("png", "pdf")]
+    if comparable_widths(_e["widths"]):
+        FINAL_OUTPUTS += [figure(f"{_name}_synergy", x) for x in ("png", "pdf")]

@@ -1,0 +1,29 @@
+# Lottery study, stage 5, fit: median test MSE ~ N^-alpha over the configured width ranges, with bootstrap
+# intervals over seeds; local slopes between neighbouring widths (paper Fig 1c, 7, 8). The width
+# ranges (FIT, FIT_RANGES) are read in common.smk: claims and figures name them too.
+
+rule fit:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: [merged_file(wc.experiment, w) for w in EXPERIMENTS[wc.experiment]["widths"]],
+    output:
+        medians=fit_table("{experiment}", "medians"),
+        slopes=fit_table("{experiment}", "slopes"),
+        exponents=fit_table("{experiment}", "exponents"),
+    log:
+        f"{R}/logs/fit/{{experiment}}.log",
+    params:
+        options=cli_options({k: v for k, v in FIT.items() if k != "ranges"}),
+        # sorted: the order of keys in a config file must not make the fit rerun
+        ranges=" ".join(f"--range {name}:{lo:g}:{hi:g}" for name, (lo, hi) in sorted(FIT_RANGES.items())),
+    resources:
+        runtime=10,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling fit {input} {params.ranges} --out-medians {output.medians} --out-slopes {output.slopes} "
+        "--out-exponents {output.exponents} {params.options} > {log} 2>&1"
+
+
+for _name in EXPERIMENTS:
+    FINAL_OUTPUTS += [fit_table(_name, k) for k in ("medians", "slopes", "exponents")]

@@ -1,0 +1,55 @@
+# Lottery study, stage 2, histogram: per (experiment, width) the log10 test-MSE histogram's robust modes, the
+# lottery-ticket share and the median with a bootstrap interval; one table per experiment.
+from lottery_scaling.studies.lottery.histogram import ModeSettings
+
+
+localrules:
+    histogram_table,
+
+
+HISTOGRAM = section("histogram", {k: v for k, v in asdict(ModeSettings()).items() if k != "grid_points"})
+
+
+rule histogram_width:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: merged_file(wc.experiment, int(wc.width)),
+    output:
+        summary=histogram_file("{experiment}", "{width}", "summary"),
+        modes=histogram_file("{experiment}", "{width}", "modes"),
+        kde=histogram_file("{experiment}", "{width}", "kde"),
+    log:
+        f"{R}/logs/histogram/{{experiment}}/N{{width}}.log",
+    params:
+        options=cli_options(HISTOGRAM),
+    resources:
+        runtime=10,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling histogram {input} --out-summary {output.summary} --out-modes {output.modes} "
+        "--out-kde {output.kde} {params.options} > {log} 2>&1"
+
+
+rule histogram_table:
+    conda:
+        CONDA_ENV
+    input:
+        summaries=lambda wc: [histogram_file(wc.experiment, w, "summary") for w in EXPERIMENTS[wc.experiment]["widths"]],
+        modes=lambda wc: [histogram_file(wc.experiment, w, "modes") for w in EXPERIMENTS[wc.experiment]["widths"]],
+    output:
+        summary=histogram_table("{experiment}", "summary"),
+        modes=histogram_table("{experiment}", "modes"),
+    log:
+        f"{R}/logs/histogram/{{experiment}}/tables.log",
+    resources:
+        runtime=5,
+        mem_mb=1000,
+    shell:
+        "(lottery-scaling concat-tables {input.summaries} --out {output.summary} && "
+        "lottery-scaling concat-tables {input.modes} --out {output.modes}) > {log} 2>&1"
+
+
+for _name in EXPERIMENTS:
+    FINAL_OUTPUTS.append(histogram_table(_name, "summary"))
+    FINAL_OUTPUTS.append(histogram_table(_name, "modes"))
