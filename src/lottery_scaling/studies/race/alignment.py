@@ -61,3 +61,58 @@ def median_angle_curve(neuron: dict, ckpt_step: np.ndarray, r: int = 0):
     """(steps, median angle over live neurons) at every checkpoint taken in run r."""
     taken = ckpt_step[r] >= 0
     return ckpt_step[r][taken], np.nanmedian(neuron["angle"][r][taken], axis=1)
+
+
+def setting_of(runs) -> dict:
+    """The identifying settings of a runs file (for table rows)."""
+    s = runs.settings
+    return {"dataset": runs.task.name, "n": runs.task.n, "width": int(s["width"]), "sigma": float(s["sigma"])}
+
+
+def alignment_rows(runs) -> list[dict]:
+    """One row per run and time (init, early, before_drop): norm_vs_alignment's numbers."""
+    rows = []
+    for r, seed in enumerate(runs.seed):
+        if runs.status[r] == 2:
+            continue  # diverged: no final norm
+        res = norm_vs_alignment(runs.neuron, runs.ckpt_step, runs.snap["step"], r)
+        last = int(np.max(np.flatnonzero(runs.ckpt_step[r] >= 0)))
+        for time, v in res.items():
+            k = checkpoint_index(runs.ckpt_step[r], v["step"])
+            cos = np.abs(runs.neuron["cos_v"][r, k]) if k is not None else np.full(1, np.nan)
+            live = runs.neuron["n_eff"][r, k] > 0 if k is not None else np.zeros(1, bool)
+            wv = runs.neuron["wv_norm"][r, k] if k is not None else np.full(1, np.nan)
+            rows.append({
+                **setting_of(runs), "seed": int(seed), "time": time, "step": v["step"], "neurons": v["n"],
+                "spearman": v.get("spearman", np.nan), "spearman_p": v.get("spearman_p", np.nan),
+                "slope_per_degree": v.get("slope_per_degree", np.nan), "intercept": v.get("intercept", np.nan),
+                "r2": v.get("r2", np.nan), "median_angle": v.get("median_angle", np.nan),
+                "train_loss": runs.run["train_loss"][r, k] if k is not None else np.nan,
+                "aligned_share": float(np.mean(cos[live] >= runs.settings["align_cos"])) if live.any() else np.nan,
+                "median_wv_norm": float(np.median(wv)),
+                "final_median_wv_norm": float(np.median(runs.neuron["wv_norm"][r, last])),
+                "stop_step": int(runs.stop_step[r]), "status": int(runs.status[r]),
+            })
+    return rows
+
+
+ALIGNMENT_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "time", "step", "neurons", "spearman", "spearman_p",
+                     "slope_per_degree", "intercept", "r2", "median_angle", "train_loss", "aligned_share",
+                     "median_wv_norm", "final_median_wv_norm", "stop_step", "status")
+CURVE_COLUMNS = ("seed", "step", "median_angle", "median_wv_norm", "aligned_fraction", "train_loss", "train_acc",
+                 "test_loss", "test_acc")
+
+
+def curve_rows(runs) -> list[dict]:
+    """One row per run and checkpoint: median angle, median |w||v|, losses and accuracies."""
+    rows = []
+    for r, seed in enumerate(runs.seed):
+        steps, med = median_angle_curve(runs.neuron, runs.ckpt_step, r)
+        taken = runs.ckpt_step[r] >= 0
+        wv = np.nanmedian(runs.neuron["wv_norm"][r][taken], axis=1)
+        for j, step in enumerate(steps):
+            k = np.flatnonzero(taken)[j]
+            rows.append({"seed": int(seed), "step": int(step), "median_angle": med[j], "median_wv_norm": wv[j],
+                         **{q: runs.run[q][r, k] for q in ("aligned_fraction", "train_loss", "train_acc",
+                                                             "test_loss", "test_acc")}})
+    return rows

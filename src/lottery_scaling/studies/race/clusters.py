@@ -82,3 +82,48 @@ def cluster_and_merge(W, b, V, c, task, threshold: float) -> dict:
         out[f"{split}_loss_before"], out[f"{split}_acc_before"] = loss_accuracy(W, b, V, c, X, Y)
         out[f"{split}_loss_after"], out[f"{split}_acc_after"] = loss_accuracy(Wm, bm, Vm, cm, X, Y)
     return out
+
+
+COUNT_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "time", "step", "threshold", "neurons", "clusters")
+MERGE_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "threshold", "neurons", "clusters",
+                 "train_loss_before", "train_loss_after", "train_acc_before", "train_acc_after",
+                 "test_loss_before", "test_loss_after", "test_acc_before", "test_acc_after")
+COUNT_TIMES = ("init", "before_drop", "end")  # the paper's Fig 3b
+
+
+def count_rows(runs, thresholds) -> list[dict]:
+    """Cluster counts per run, time (init, before_drop, end) and threshold (snapshot parameters)."""
+    from .alignment import setting_of
+    from .trainer import SNAPSHOTS
+
+    rows = []
+    for r, seed in enumerate(runs.seed):
+        if runs.status[r] == 2:
+            continue
+        for time in COUNT_TIMES:
+            q = SNAPSHOTS.index(time)
+            step = int(runs.snap["step"][r, q])
+            for th in thresholds:
+                k = np.nan
+                if step >= 0:
+                    k = int(greedy_clusters(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], th).max() + 1)
+                rows.append({**setting_of(runs), "seed": int(seed), "time": time, "step": step, "threshold": th,
+                             "neurons": int(runs.settings["width"]), "clusters": k})
+    return rows
+
+
+def merge_rows(runs, thresholds) -> list[dict]:
+    """App. G: loss and accuracy before and after merging every cluster of the final network."""
+    from .alignment import setting_of
+    from .trainer import SNAPSHOTS
+
+    rows = []
+    q = SNAPSHOTS.index("end")
+    for r, seed in enumerate(runs.seed):
+        if runs.status[r] == 2:
+            continue
+        for th in thresholds:
+            out = cluster_and_merge(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q],
+                                    runs.snap["c"][r, q], runs.task, th)
+            rows.append({**setting_of(runs), "seed": int(seed), **out})
+    return rows

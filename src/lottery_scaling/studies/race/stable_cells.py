@@ -71,3 +71,19 @@ def stable_cells(task, probes: int = 2000, patience: int = 5, max_iter: int = 20
     res = [probe_iteration(task.x_train, task.y_train, a, probes, patience, max_iter, seed) for a in (1, -1)]
     return {"class_1": res[0], "class_2": res[1], "stable_cells": res[0]["stable_cells"] + res[1]["stable_cells"],
             "log10_cells_cover": log10_cover_cells(task.n, task.inputs)}
+
+
+CELL_COLUMNS = ("dataset", "n", "inputs", "alignment", "probes", "stable_cells", "fixed_points", "initial_patterns",
+                "iterations", "dead", "log10_cells_cover")
+
+
+def cell_rows(task, probes: int = 2000, patience: int = 5, max_iter: int = 200, seed: int = 0) -> list[dict]:
+    out = stable_cells(task, probes, patience, max_iter, seed)
+    rows = []
+    for key, a in (("class_1", 1), ("class_2", -1)):
+        r = out[key]
+        rows.append({"dataset": task.name, "n": task.n, "inputs": task.inputs, "alignment": a, "probes": probes,
+                     "stable_cells": r["stable_cells"], "fixed_points": r["fixed_points"],
+                     "initial_patterns": r["initial_patterns"], "iterations": r["iterations"], "dead": r["dead"],
+                     "log10_cells_cover": out["log10_cells_cover"]})
+    return rows

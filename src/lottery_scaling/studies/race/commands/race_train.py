@@ -11,7 +11,8 @@ import os
 import sys
 
 from ..trainer import DTYPES, FORMS, RaceSettings
-from ....commands._argtypes import h5_output, int_at_least, momentum, nonnegative_float, positive_float
+from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float
+from ._common import interruptible
 from .race_prepare_data import add_data_options, load_from_args
 
 HELP = "train networks of one race setting (one per run seed) and write per-neuron trajectories to HDF5"
@@ -36,6 +37,12 @@ def configure(p) -> None:
     p.add_argument("--form", choices=FORMS, default=_D.form, help="first-layer form; auto = span when n < inputs (default %(default)s)")
     p.add_argument("--init-seed", type=int_at_least(0), default=_D.init_seed, help="init stream (default %(default)s)")
     p.add_argument("--dtype", choices=DTYPES, default=_D.dtype, help="training precision (default %(default)s)")
+    p.add_argument("--align-cos", type=fraction, default=_D.align_cos,
+                   help="an outgoing weight vector is aligned when |cos(v_i, (1,-1))| >= this (default %(default)s)")
+    p.add_argument("--align-frac", type=fraction, default=_D.align_frac,
+                   help="'early' snapshot: first checkpoint where this share of live neurons is aligned (default %(default)s: the median)")
+    p.add_argument("--drop-frac", type=fraction, default=_D.drop_frac,
+                   help="'before the drop' snapshot: last checkpoint with training loss >= this x ln 2 (default %(default)s)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
 
 
@@ -59,11 +66,12 @@ def run(args) -> int:
         width=args.width, sigma=args.sigma, lr=args.lr, momentum=args.momentum, batch=args.batch,
         loss_threshold=args.loss_threshold, max_epochs=args.max_epochs, dtype=args.dtype,
         checkpoints=args.checkpoints, form=args.form, init_seed=args.init_seed,
+        align_cos=args.align_cos, align_frac=args.align_frac, drop_frac=args.drop_frac,
     ).check()
     label = f"race {task.name} n={task.n} d={args.width} sigma={args.sigma:g}"
     print(f"[{label}] training {seeds.size} runs ({settings.dtype}, cap {settings.max_epochs} epochs)",
           file=sys.stderr, flush=True)
-    result = trainer.train_runs(task, seeds, settings, threads=args.threads)
+    result = interruptible(lambda: trainer.train_runs(task, seeds, settings, threads=args.threads), label)
     trajectories.write_runs(args.out, result, task)
     counts = {name: int((result.status == code).sum()) for code, name in trainer.STATUS.items()}
     print(f"[{label}] done in {result.seconds:.1f} s ({result.form} form): {counts}; wrote {args.out}",
