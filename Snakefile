@@ -27,6 +27,13 @@ include: "workflow/rules/lottery/fit.smk"
 include: "workflow/rules/lottery/claims.smk"
 include: "workflow/rules/lottery/figures.smk"
 include: "workflow/rules/lottery/pairs.smk"
+# Race study ("It's Not a Lottery, It's a Race"; config section `race`)
+include: "workflow/rules/race/common.smk"
+include: "workflow/rules/race/data.smk"
+include: "workflow/rules/race/train.smk"
+include: "workflow/rules/race/analysis.smk"
+include: "workflow/rules/race/figures.smk"
+include: "workflow/rules/race/claims.smk"
 include: "workflow/rules/claims.smk"
 
 
