@@ -15,6 +15,13 @@ medians of 3; includes each run's fixed costs: P0 = W0 X^T, two checkpoints):
   n=200  float32 (5000 steps): torch 1,884, ours direct 4,835 (2.6x), ours span 10,287 steps/s (5.5x)
   n=4000 float64 (2000 steps): torch 1,337, ours direct 1,784 steps/s (1.3x)  -- target 2x not met
   n=4000 float32 (2000 steps): torch 1,902, ours direct 2,358 steps/s (1.2x)  -- target 2x not met
+After the direct form's forward pass and its full-set evaluations (per-epoch loss,
+checkpoints) went neuron-major (each row of W read once per batch / per block of 8 samples;
+same numbers bitwise), 2026-11-30, medians of 3, --steps 10000 so that the two checkpoints
+(about 0.25 s each at n = 4000: a pass over the training set) do not dominate:
+  n=4000 float64 (10000 steps): torch 1,746, ours direct 3,059 steps/s (1.8x; before: 2,507, 1.5x)
+  n=4000 float32 (10000 steps): torch 1,866, ours direct 3,791 steps/s (2.0x; before: 3,661, 2.0x)
+  with --steps 2000 the fixed costs weigh in: float64 1.0-1.2x, float32 1.2-1.5x (noisy machine)
 
 Needs torch (benchmark only; never a dependency of the product): pip install torch==2.13.0.
 """

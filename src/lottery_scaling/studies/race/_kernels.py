@@ -114,29 +114,41 @@ def _softplus(u):
 
 @njit(cache=True, fastmath=FASTMATH)
 def _eval_direct(W, b, V, c, X, Y):
-    """Mean cross-entropy and accuracy in float64 (W.. may be float32)."""
+    """Mean cross-entropy and accuracy in float64 (W.. may be float32).
+
+    Samples go in blocks of 8, neuron-major inside a block, so each row of W is read from
+    memory once per block instead of once per sample (every sample's sums keep their order,
+    so the numbers are those of the sample-by-sample loop)."""
     n, D = X.shape
     d = W.shape[0]
     loss = 0.0
     hits = 0
-    for s in range(n):
-        l0 = np.float64(c[0])
-        l1 = np.float64(c[1])
+    SB = 8
+    L = np.empty((SB, 2))
+    for s0 in range(0, n, SB):
+        nb = min(SB, n - s0)
+        for q in range(nb):
+            L[q, 0] = np.float64(c[0])
+            L[q, 1] = np.float64(c[1])
         for i in range(d):
-            z = np.float64(b[i])
-            for j in range(D):
-                z += np.float64(W[i, j]) * X[s, j]
-            if z > 0.0:
-                l0 += np.float64(V[0, i]) * z
-                l1 += np.float64(V[1, i]) * z
-        if Y[s] == 0:
-            loss += _softplus(l1 - l0)
-            if l0 >= l1:
-                hits += 1
-        else:
-            loss += _softplus(l0 - l1)
-            if l1 > l0:
-                hits += 1
+            for q in range(nb):
+                z = np.float64(b[i])
+                for j in range(D):
+                    z += np.float64(W[i, j]) * X[s0 + q, j]
+                if z > 0.0:
+                    L[q, 0] += np.float64(V[0, i]) * z
+                    L[q, 1] += np.float64(V[1, i]) * z
+        for q in range(nb):
+            l0 = L[q, 0]
+            l1 = L[q, 1]
+            if Y[s0 + q] == 0:
+                loss += _softplus(l1 - l0)
+                if l0 >= l1:
+                    hits += 1
+            else:
+                loss += _softplus(l0 - l1)
+                if l1 > l0:
+                    hits += 1
     return loss / n, hits / n
 
 
@@ -180,28 +192,39 @@ def _checkpoint(Wc, bc, Vc, cc, X, Y, Xt, Yt, T, out_neuron, k, align_cos):
     neff = np.zeros(d)
     loss = 0.0
     hits = 0
-    for s in range(n):
-        ysg = 1.0 if Y[s] == 0 else -1.0
-        l0 = cc[0]
-        l1 = cc[1]
+    # samples in blocks of 8, neuron-major inside a block (rows of Wc and T stay in L1 for the
+    # block); every sum keeps its order, so the numbers are those of a sample-by-sample loop
+    SB = 8
+    L = np.empty((SB, 2))
+    for s0 in range(0, n, SB):
+        nb = min(SB, n - s0)
+        for q in range(nb):
+            L[q, 0] = cc[0]
+            L[q, 1] = cc[1]
         for i in range(d):
-            z = bc[i]
-            for j in range(D):
-                z += Wc[i, j] * X[s, j]
-            if z > 0.0:
-                l0 += Vc[0, i] * z
-                l1 += Vc[1, i] * z
-                neff[i] += 1.0
+            for q in range(nb):
+                s = s0 + q
+                z = bc[i]
                 for j in range(D):
-                    T[i, j] += ysg * X[s, j]
-        if Y[s] == 0:
-            loss += _softplus(l1 - l0)
-            if l0 >= l1:
-                hits += 1
-        else:
-            loss += _softplus(l0 - l1)
-            if l1 > l0:
-                hits += 1
+                    z += Wc[i, j] * X[s, j]
+                if z > 0.0:
+                    L[q, 0] += Vc[0, i] * z
+                    L[q, 1] += Vc[1, i] * z
+                    neff[i] += 1.0
+                    ysg = 1.0 if Y[s] == 0 else -1.0
+                    for j in range(D):
+                        T[i, j] += ysg * X[s, j]
+        for q in range(nb):
+            l0 = L[q, 0]
+            l1 = L[q, 1]
+            if Y[s0 + q] == 0:
+                loss += _softplus(l1 - l0)
+                if l0 >= l1:
+                    hits += 1
+            else:
+                loss += _softplus(l0 - l1)
+                if l1 > l0:
+                    hits += 1
     aligned = 0
     live = 0
     for i in range(d):
@@ -287,6 +310,7 @@ def _run(r, seed, span, Xtr, X64, Y, Xt64, Yt, G, G64, W0, V0, mask_w, mask_v, u
     perm = np.empty(n, np.int64)
     Z = np.empty((batch, d), dt)
     GZ = np.empty((batch, 2), dt)
+    L = np.empty((batch, 2), dt)
     GH = np.empty((batch, d), dt)
     grow = np.empty(D, dt)
     idx = np.empty(batch, np.int64)
@@ -325,12 +349,15 @@ def _run(r, seed, span, Xtr, X64, Y, Xt64, Yt, G, G64, W0, V0, mask_w, mask_v, u
                 idx[kk] = perm[pos + kk]
             pos += bsz
             inv = inv_tab[bsz]
-            # forward
+            # forward: neuron-major, so each row of W (or A) is read from memory once per step
+            # and reused from L1 for every sample of the batch (the same sums in the same order
+            # as sample-major, so the same numbers)
             for kk in range(bsz):
-                s = idx[kk]
-                l0 = c[0]
-                l1 = c[1]
-                for i in range(d):
+                L[kk, 0] = c[0]
+                L[kk, 1] = c[1]
+            for i in range(d):
+                for kk in range(bsz):
+                    s = idx[kk]
                     if span:
                         z = b[i] + P0[i, s]
                         for t in range(n):
@@ -341,8 +368,12 @@ def _run(r, seed, span, Xtr, X64, Y, Xt64, Yt, G, G64, W0, V0, mask_w, mask_v, u
                             z += W[i, j] * Xtr[s, j]
                     Z[kk, i] = z
                     if z > zero:
-                        l0 += V[0, i] * z
-                        l1 += V[1, i] * z
+                        L[kk, 0] += V[0, i] * z
+                        L[kk, 1] += V[1, i] * z
+            for kk in range(bsz):
+                s = idx[kk]
+                l0 = L[kk, 0]
+                l1 = L[kk, 1]
                 m = max(l0, l1)
                 e0 = math.exp(l0 - m)
                 e1 = math.exp(l1 - m)
