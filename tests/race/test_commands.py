@@ -137,7 +137,10 @@ def test_race_train_stops_at_once_on_ctrl_c(tmp_path):
     out = tmp_path / "runs.h5"
     proc = subprocess.Popen([sys.executable, "-m", "lottery_scaling", "race-train", "--n", "400", "--width", "300",
                              "--runs", "0:1", "--max-epochs", "3000", "--loss-threshold", "0", "--threads", "1",
-                             "--out", str(out)], stderr=subprocess.PIPE, text=True)
+                             "--out", str(out)], stderr=subprocess.PIPE, text=True,
+                            # a shell without job control starts background commands with SIGINT ignored,
+                            # and Python then installs no KeyboardInterrupt handler: restore the default
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     line = ""
     while "training" not in line and time.time() < deadline:
