@@ -32,6 +32,13 @@ include: "workflow/rules/bridge/train.smk"
 include: "workflow/rules/bridge/analysis.smk"
 include: "workflow/rules/bridge/claims.smk"
 include: "workflow/rules/bridge/figures.smk"
+# Race study ("It's Not a Lottery, It's a Race"; config section `race`)
+include: "workflow/rules/race/common.smk"
+include: "workflow/rules/race/data.smk"
+include: "workflow/rules/race/train.smk"
+include: "workflow/rules/race/analysis.smk"
+include: "workflow/rules/race/figures.smk"
+include: "workflow/rules/race/claims.smk"
 include: "workflow/rules/claims.smk"
 
 

@@ -100,7 +100,11 @@ def check_outputs(args) -> None:
             continue
         for v in _paths(value):
             p = Path(v)
-            if p.exists():
+            try:
+                exists = p.exists()
+            except OSError:  # e.g. a long JSON value is no file name (ENAMETOOLONG)
+                exists = False
+            if exists:
                 inputs.add(p.resolve())
                 if p.is_dir():  # a folder of inputs: its files are inputs too
                     inputs.update(q.resolve() for q in p.iterdir())

@@ -28,6 +28,11 @@ CORE_MODULES = {
         "tasks.py": "studies/lottery/tasks.py",
         "model.py": "studies/lottery/model.py",
     },
+    "race": {
+        "_kernels.py": "studies/race/_kernels.py",
+        "trainer.py": "studies/race/trainer.py",
+        "data.py": "studies/race/data.py",
+    },
 }
 
 _RELATIVE_IMPORT = re.compile(rb"^(\s*from )\.+", re.MULTILINE)

@@ -133,6 +133,59 @@ def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
     assert planned_jobs(work, config) == []
 
 
+def test_a_config_without_race_section_runs_the_lottery_study_only(pipeline):
+    work, _ = pipeline
+    jobs = planned_jobs(work, write_config(work, lambda c: c.pop("race")))
+    assert jobs and not [rule for rule, _ in jobs if rule.startswith("race_")]
+
+
+def test_race_study_outputs_and_claims_rows(pipeline):
+    import pandas as pd
+
+    from lottery_scaling.studies.race.settings import CLAIM_IDS
+
+    work, _ = pipeline
+    results = work / "results"
+    assert len(list(results.glob("race/train/digits_n*_d20_*.h5"))) == 3  # main, vary_n, vary_sigma
+    for kind in ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8"):
+        assert (results / "figures" / f"race_digits_{kind}.png").stat().st_size > 0
+        assert (results / "figures" / f"race_digits_{kind}.pdf").stat().st_size > 0
+    table = pd.read_csv(results / "claims.csv")
+    race = table[table["claim"].str.startswith("race_")]
+    assert list(race["claim"]) == list(CLAIM_IDS) and set(race["experiment"]) == {"digits"}
+    assert set(table["claim"]) - set(race["claim"])  # the lottery rows are still there
+
+
+def test_changing_a_race_setting_retrains_only_that_setting(pipeline):
+    work, _ = pipeline
+    jobs = planned_jobs(work, write_config(work, lambda c: c["race"]["experiments"]["digits"].update(vary_sigma=[0.02])))
+    rules = sorted(rule for rule, _ in jobs)
+    trained = [out for rule, out in jobs if rule == "race_train"]
+    assert len(trained) == 1 and "/race/train/digits_n40_d20_" in trained[0]
+    # the experiment's analyses that read every setting rerun; nothing of the lottery study does
+    assert "race_clusters" in rules and "race_imp" not in rules and "race_alignment" not in rules
+    assert all(rule.startswith("race_") or rule in ("claims_table", "all") for rule in rules), rules
+
+
+def test_changing_a_race_figure_setting_reruns_only_race_figures(pipeline):
+    work, _ = pipeline
+    jobs = planned_jobs(work, write_config(work, lambda c: c["race"]["figures"].update(dpi=72)))
+    assert {rule for rule, _ in jobs} == {"race_figure"}
+
+
+def test_changing_the_race_trainer_core_marks_race_training_only(pipeline):
+    work, config = pipeline
+    kernels = work / "src" / "lottery_scaling" / "studies" / "race" / "_kernels.py"
+    original = kernels.read_text()
+    try:
+        kernels.write_text(original + "\n# a change of the core\n")
+        rules = [rule for rule, _ in planned_jobs(work, config)]
+        assert rules.count("race_train") == 3 and rules.count("race_imp") == 1 and "train_chunk" not in rules
+    finally:
+        kernels.write_text(original)
+    assert planned_jobs(work, config) == []
+
+
 def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
     work, _ = pipeline
     config = write_config(work, lambda c: c["experiments"]["x2_silu"].update(activation="gelu"))
@@ -159,6 +212,10 @@ def test_bad_config_stops_before_any_job_with_a_clear_message(pipeline):
         (lambda c: c.update(training={"x_range": [2, -2]}), "Config error: training: x_range"),
         (lambda c: c.update(figures={"colors": {"silu": "notacolor"}}), "figures.colors.silu: 'notacolor'"),
         (lambda c: c.update(figures={"modes_width": 7}), "figures.modes_width: no experiment trains width 7"),
+        (lambda c: c["race"]["experiments"]["digits"].update(sigma=0), "Config error: race.experiments.digits.sigma: 0 is less than"),
+        (lambda c: c["race"].update(training={"align_frac": 2}), "Config error: race.training.align_frac"),
+        (lambda c: c["race"]["experiments"]["digits"].update(dataset="cifar10"), "needs race.cifar_dir"),
+        (lambda c: c["race"].update(imp={"sparsity": [0.2]}), "'sparsity' was unexpected"),
     ],
 )
 def test_config_mistakes_found_while_parsing_are_one_line(pipeline, change, message):
@@ -182,6 +239,7 @@ def test_report_is_written_with_the_declared_dependencies(pipeline):
     proc = snakemake(work, "--configfile", str(config), "--report", "report.html")
     html = (work / "report.html").read_text(errors="replace")
     assert "Claims" in html and "Scaling law" in html and "Pair and disentangle" in html, proc.stderr[-2000:]
+    assert "Race" in html and "race_digits_fig4.png" in html, proc.stderr[-2000:]
 
 
 def test_lint_is_clean(pipeline):

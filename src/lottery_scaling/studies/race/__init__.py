@@ -1,1 +1,6 @@
-"""The race study: "It's Not a Lottery, It's a Race" (SPEC section 6). Empty until its issue lands."""
+"""Second study: "It's Not a Lottery, It's a Race" (SPEC section 6, issue 11).
+
+Modules: `data` (digits / CIFAR-10 two-class tasks), `trainer` over `_kernels` (numba SGD
+with momentum, per-neuron trajectories), `trajectories` (HDF5 file of a training setting),
+analyses (`alignment`, `clusters`, `imp`, `stable_cells`) and CLI commands in `commands/`.
+"""

@@ -1,0 +1,88 @@
+"""`lottery-scaling plot-race KIND`: figures of the race study.
+
+Kinds: fig1 (final norm vs alignment at init / early / before the drop, largest cluster),
+fig3a (clusters vs n per width), fig3b (clusters over training per sigma), fig4 (final norm
+vs alignment at init and early, all neurons, exponential fit), fig5 (IMP pruned weights per
+neuron vs early alignment), fig8 (loss, accuracy and median angle curves).
+"""
+
+from __future__ import annotations
+
+from ....commands._argtypes import int_at_least
+from ..settings import FigureSettings
+
+HELP = "draw a figure of the race study (fig1, fig3a, fig3b, fig4, fig5, fig8)"
+KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8")
+NEEDS = {"fig1": ("runs",), "fig4": ("runs",), "fig8": ("runs",), "fig3a": ("counts", "main"),
+         "fig3b": ("counts", "main"), "fig5": ("imp_neurons",)}
+
+
+def configure(p) -> None:
+    p.add_argument("kind", choices=KINDS, help="which figure")
+    p.add_argument("--runs", help="fig1, fig4, fig8: runs file of race-train (the main setting)")
+    p.add_argument("--counts", help="fig3a, fig3b: counts CSV of race-clusters")
+    p.add_argument("--imp-neurons", help="fig5: neurons CSV of race-imp")
+    p.add_argument("--main", nargs=3, metavar=("N", "WIDTH", "SIGMA"), help="fig3a, fig3b: the main setting")
+    p.add_argument("--threshold", type=float, default=0.95, help="cluster cos-sim threshold (default %(default)s)")
+    p.add_argument("--run-index", type=int_at_least(0), default=0, help="fig1, fig4: which run of the file (default %(default)s)")
+    p.add_argument("--subject", default=None, help="put in the title (the pipeline passes the experiment)")
+    p.add_argument("--dpi", type=int_at_least(20), default=FigureSettings().dpi, help="PNG resolution (default %(default)s)")
+    p.add_argument("--out-png", required=True, help="PNG file")
+    p.add_argument("--out-pdf", default=None, help="PDF file (optional)")
+
+
+def run(args) -> int:
+    from lottery_scaling.errors import UserError
+    from lottery_scaling.plotting import save
+    from lottery_scaling.tables import read_csv
+
+    from .. import figures
+    from ._common import read_runs
+
+    for need in NEEDS[args.kind]:
+        if getattr(args, need) is None:
+            raise UserError(f"plot-race {args.kind} needs --{need.replace('_', '-')}")
+    if not args.out_png.endswith(".png") or (args.out_pdf and not args.out_pdf.endswith(".pdf")):
+        raise UserError("--out-png must end in .png and --out-pdf in .pdf")
+    subject = f"[{args.subject}] " if args.subject else ""
+    if args.main:
+        try:
+            n, width, sigma = int(args.main[0]), int(args.main[1]), float(args.main[2])
+        except ValueError:
+            raise UserError(f"--main: expected N WIDTH SIGMA (numbers), got {' '.join(args.main)}") from None
+    if args.kind in ("fig1", "fig4", "fig8"):
+        runs = read_runs(args.runs)
+        if args.run_index >= len(runs.seed):
+            raise UserError(f"--run-index {args.run_index}: {args.runs} holds {len(runs.seed)} runs")
+        what = f"{subject}{runs.task.name} n = {runs.task.n}, d = {runs.settings['width']}, sigma = {runs.settings['sigma']:g}"
+    if args.kind == "fig1":
+        from ..clusters import greedy_clusters
+        from ..trainer import SNAPSHOTS
+
+        import numpy as np
+
+        r, q = args.run_index, SNAPSHOTS.index("end")
+        label = greedy_clusters(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], args.threshold)
+        biggest = np.bincount(label).argmax()
+        members = label == biggest
+        fig = figures.norm_vs_alignment(runs, r, members=members,
+                                        title=f"{what}, run {runs.seed[r]}: largest cluster ({members.sum()} neurons, "
+                                              f"cos-sim {args.threshold:g})")
+    elif args.kind == "fig4":
+        fig = figures.norm_vs_alignment(runs, args.run_index, times=("init", "early"), fit=True,
+                                        title=f"{what}, run {runs.seed[args.run_index]}: all neurons")
+    elif args.kind == "fig8":
+        fig = figures.training_curves(runs, title=what)
+    elif args.kind == "fig3a":
+        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters"))
+        fig = figures.clusters_vs_n(counts, args.threshold, sigma,
+                                    title=f"{subject}clusters at the end vs n (sigma {sigma:g})")
+    elif args.kind == "fig3b":
+        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters"))
+        fig = figures.clusters_vs_time(counts, args.threshold, n, width,
+                                       title=f"{subject}clusters over training (n {n}, d {width})")
+    else:
+        neurons = read_csv(args.imp_neurons, ("seed", "sparsity", "early_angle", "pruned", "final_norm"))
+        fig = figures.pruned_vs_alignment(neurons, title=f"{subject}IMP with rewinding vs early alignment")
+    save(fig, [args.out_png, args.out_pdf], dpi=args.dpi)
+    return 0

@@ -1,0 +1,100 @@
+# Race study, analyses of each experiment: norm vs alignment (main setting), clusters and merging
+# (every setting), IMP with rewinding (main setting), stable cells (every n of the experiment).
+
+
+localrules:
+    race_alignment,
+    race_clusters,
+
+
+rule race_alignment:
+    conda:
+        CONDA_ENV
+    input:
+        _race_main_input,
+    output:
+        summary=race_table("{experiment}", "alignment"),
+        curve=race_table("{experiment}", "angle_curve"),
+    log:
+        f"{R}/logs/race/{{experiment}}/alignment.log",
+    wildcard_constraints:
+        experiment=_RACE_EXP_RE,
+    resources:
+        runtime=5,
+        mem_mb=2000,
+    shell:
+        "lottery-scaling race-alignment --runs {input} --out-summary {output.summary} --out-curve {output.curve} > {log} 2>&1"
+
+
+rule race_clusters:
+    conda:
+        CONDA_ENV
+    input:
+        _race_all_files,
+    output:
+        counts=race_table("{experiment}", "clusters"),
+        merge=report(race_table("{experiment}", "merge"), caption="../../report/race/merge.rst",
+                     category="Race", subcategory="{experiment}"),
+    log:
+        f"{R}/logs/race/{{experiment}}/clusters.log",
+    params:
+        thresholds=RACE_THRESHOLDS,
+    wildcard_constraints:
+        experiment=_RACE_EXP_RE,
+    resources:
+        runtime=10,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling race-clusters --runs {input} --thresholds {params.thresholds} "
+        "--out-counts {output.counts} --out-merge {output.merge} > {log} 2>&1"
+
+
+rule race_imp:
+    conda:
+        CONDA_ENV
+    input:
+        _race_main_input,
+    output:
+        summary=race_table("{experiment}", "imp"),
+        neurons=race_table("{experiment}", "imp_neurons"),
+    log:
+        f"{R}/logs/race/{{experiment}}/imp.log",
+    params:
+        runs=RACE_IMP["runs"],
+        rounds=RACE_IMP["rounds"],
+        sparsities=RACE_SPARSITIES,
+        core=RACE_CORE_HASH,  # IMP retrains networks
+    wildcard_constraints:
+        experiment=_RACE_EXP_RE,
+    threads: RACE_THREADS
+    resources:
+        runtime=_race_imp_runtime,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling race-imp --runs {input} --imp-runs {params.runs} --rounds {params.rounds} "
+        "--sparsities {params.sparsities} --threads {threads} "
+        "--out-summary {output.summary} --out-neurons {output.neurons} > {log} 2>&1"
+
+
+rule race_cells:
+    conda:
+        CONDA_ENV
+    input:
+        _race_cells_input,
+    output:
+        race_table("{experiment}", "cells"),
+    log:
+        f"{R}/logs/race/{{experiment}}/cells.log",
+    params:
+        options=cli_options(RACE_CELLS),
+    wildcard_constraints:
+        experiment=_RACE_EXP_RE,
+    resources:
+        runtime=30,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling race-cells --data {input} {params.options} --out {output} > {log} 2>&1"
+
+
+for _name in RACE_EXPERIMENTS:
+    FINAL_OUTPUTS.extend(race_table(_name, t) for t in ("alignment", "angle_curve", "clusters", "merge", "imp", "imp_neurons", "cells"))

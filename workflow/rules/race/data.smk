@@ -1,0 +1,29 @@
+# Race study, data: the two-class task of each (dataset, n, data_seed) as an HDF5 file (digits
+# from scikit-learn, offline; CIFAR-10 from the python batches in race.cifar_dir).
+
+
+localrules:
+    race_data,
+
+
+rule race_data:
+    conda:
+        CONDA_ENV
+    input:
+        _race_data_input,
+    output:
+        race_data_file("{dataset}", "{n}", "{data_seed}"),
+    log:
+        f"{R}/logs/race/data/{{dataset}}_n{{n}}_seed{{data_seed}}.log",
+    params:
+        options=_race_data_options,
+    wildcard_constraints:
+        dataset="digits|cifar10",
+        n="[0-9]+",
+        data_seed="[0-9]+",
+    resources:
+        runtime=10,
+        mem_mb=4000,
+    shell:
+        "lottery-scaling race-prepare-data --dataset {wildcards.dataset} --n {wildcards.n} "
+        "--data-seed {wildcards.data_seed} {params.options} --out {output} > {log} 2>&1"
