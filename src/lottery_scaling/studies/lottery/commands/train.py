@@ -10,6 +10,7 @@ from ..model import ACTIVATIONS
 from ..tasks import TASKS
 from ..trainer import DTYPES, TrainSettings
 from ..budget import SEED_LIMIT
+from ....commands._interrupt import interruptible
 from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float
 
 HELP = "train networks of one width for a range of seeds and write them to an HDF5 file"
@@ -89,7 +90,7 @@ def run(args) -> int:
     label = args.label or f"{args.task}/{args.activation}/N={args.width}"
     log = _ProgressLog(label)
     log.start(seeds.size, settings)
-    result = _interruptible(lambda: trainer.train(settings, seeds, threads=args.threads, progress=log), label)
+    result = interruptible(lambda: trainer.train(settings, seeds, threads=args.threads, progress=log), label)
     h5io.write_result(args.out, result)
     n_div = int(result.diverged.sum())
     print(
@@ -153,37 +154,6 @@ def _check_memory(settings, args) -> None:
             f"{args.seeds[1]} networks of width {settings.width} on {settings.n_train} training and {settings.n_test} "
             f"test points need about {format_bytes(need)} of memory, more than {format_bytes(bound)} ({what}); "
             f"use fewer --seeds or smaller --width, --n-train or --n-test, or pass --max-memory SIZE if the machine really has it")
-
-
-def _interruptible(work, label):
-    """Run `work` in a worker thread so that Ctrl-C (SIGINT) stops the command at once.
-
-    The numba kernel holds the calling thread for the whole training without running Python,
-    so a SIGINT would otherwise wait until every network is trained (an hour for wide
-    networks). Nothing has been written yet (the output is written after training,
-    atomically), so the process can end right away.
-    """
-    import threading
-
-    box = {}
-
-    def target():
-        try:
-            box["result"] = work()
-        except BaseException as exc:  # re-raised in the main thread
-            box["error"] = exc
-
-    worker = threading.Thread(target=target, name="train", daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.2)
-    except KeyboardInterrupt:
-        print(f"[{label}] interrupted: nothing written", file=sys.stderr, flush=True)
-        os._exit(130)  # the daemon worker is inside the numba kernel and cannot be joined
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 def _median(values):
