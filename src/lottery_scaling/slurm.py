@@ -23,7 +23,7 @@ when this was written) treats jobs, both by wrapping, never by copying, the plug
 
 ``LOTTERY_SCALING_SLURM_FIXES=0`` turns both off (to see the plugin's own behaviour).
 If the plugin's internals move (a future release), :func:`on_start` logs a warning and
-leaves the plugin as it is; ``tests/test_slurm.py`` then fails on the CI cluster.
+leaves the plugin as it is; ``tests/workflow/test_slurm.py`` then fails on the CI cluster.
 """
 
 from __future__ import annotations
