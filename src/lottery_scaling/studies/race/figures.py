@@ -55,7 +55,7 @@ def norm_vs_alignment(runs, r=0, times=("init", "early", "before_drop"), members
         ok = np.isfinite(a) & (nrm > 0)
         rho = spearmanr(a[ok], np.log(nrm[ok]))[0] if ok.sum() > 2 else np.nan
         ax.set_yscale("log")
-        ax.set_title(f"angle at {TIME_LABELS[time]} (step {step})\nSpearman with log final norm {rho:.2f}", fontsize=9)
+        ax.set_title(f"angle {TIME_LABELS[time]} (step {step})\nSpearman with log final norm {rho:.2f}", fontsize=9)
         if fit and ok.sum() > 2:
             k, c = np.polyfit(a[ok], np.log(nrm[ok]), 1)
             xs = np.linspace(a[ok].min(), a[ok].max(), 50)

@@ -54,7 +54,8 @@ def run(args) -> int:
         runs = read_runs(args.runs)
         if args.run_index >= len(runs.seed):
             raise UserError(f"--run-index {args.run_index}: {args.runs} holds {len(runs.seed)} runs")
-        what = f"{subject}{runs.task.name} n = {runs.task.n}, d = {runs.settings['width']}, sigma = {runs.settings['sigma']:g}"
+        named = "" if args.subject == runs.task.name else subject  # "[digits] digits" says it twice
+        what = f"{named}{runs.task.name} n = {runs.task.n}, d = {runs.settings['width']}, sigma = {runs.settings['sigma']:g}"
     if args.kind == "fig1":
         from ..clusters import greedy_clusters
         from ..trainer import SNAPSHOTS
