@@ -67,6 +67,7 @@ def plot_rewind(rew, out, dpi=150, bins_per_decade=6):
         ax.set_xlabel("log10 test MSE (width 2)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
         ax.legend(fontsize=6)
+    fig.tight_layout()  # rows' titles clear the x labels of the row above
     save(fig, out, dpi)
 
 
