@@ -17,34 +17,24 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
     from .. import appendix
     from ....claims import COLUMNS
-    from ....errors import UserError
     from ....tables import read_csv, write_csv
-    from ..expressions import is_expression
-    from ..model import ACTIVATIONS
-    from ..tasks import TASKS
     from .fit import EXPONENT_COLUMNS, SLOPE_COLUMNS
+    from ._experiments import checked_experiments, print_rows
     from .histogram import SUMMARY_COLUMNS as HIST
 
     settings = appendix.AppendixSettings.from_dict(args.settings)
-    experiments = []
-    for name, task, activation, folder in args.experiment:
-        if task not in TASKS and not is_expression(task):
-            raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}, or expr:FORMULA")
-        if activation not in ACTIVATIONS:
-            raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
-        d = Path(folder)
-        experiments.append(appendix.AppendixTables(
+    experiments = [
+        appendix.AppendixTables(
             name, task, activation,
             histogram=read_csv(d / "histogram" / "summary.csv", HIST),
             exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
             slopes=read_csv(d / "fit" / "slopes.csv", SLOPE_COLUMNS),
-        ))
+        )
+        for name, task, activation, d in checked_experiments(args.experiment)
+    ]
     rows = appendix.evaluate(settings, experiments)
     write_csv(rows, args.out, COLUMNS)
-    for r in rows:
-        print(f"{r['claim']} [{r['experiment'] or '-'}]: {r['verdict']} (value {r['value']:.4g})")
+    print_rows(rows)
     return 0

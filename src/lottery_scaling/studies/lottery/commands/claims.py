@@ -27,35 +27,24 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    from pathlib import Path
-
     from .. import claims
     from ....tables import read_csv, write_csv
     from .fit import EXPONENT_COLUMNS
     from .histogram import SUMMARY_COLUMNS as HIST
     from .synergy import SUMMARY_COLUMNS as SYN
-
-    from ....errors import UserError
-    from ..model import ACTIVATIONS
-    from ..expressions import is_expression
-    from ..tasks import TASKS
+    from ._experiments import checked_experiments, print_rows
 
     claims.check_thresholds(args.thresholds)
-    experiments = []
-    for name, task, activation, folder in args.experiment:
-        if task not in TASKS and not is_expression(task):
-            raise UserError(f"--experiment {name}: unknown task {task!r}; allowed: {', '.join(TASKS)}")
-        if activation not in ACTIVATIONS:
-            raise UserError(f"--experiment {name}: unknown activation {activation!r}; allowed: {', '.join(ACTIVATIONS)}")
-        d = Path(folder)
-        experiments.append(claims.ExperimentTables(
+    experiments = [
+        claims.ExperimentTables(
             name, task, activation,
             histogram=read_csv(d / "histogram" / "summary.csv", HIST),
             synergy=read_csv(d / "synergy" / "summary.csv", SYN),
             exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
-        ))
+        )
+        for name, task, activation, d in checked_experiments(args.experiment)
+    ]
     rows = claims.evaluate(args.thresholds, experiments)
     write_csv(rows, args.out, claims.COLUMNS)
-    for r in rows:
-        print(f"{r['claim']} [{r['experiment'] or '-'}]: {r['verdict']} (value {r['value']:.4g})")
+    print_rows(rows)
     return 0
