@@ -61,10 +61,15 @@ def test_commands_end_to_end(tmp_path):
     assert main(["bridge-alignment", str(paths[5]), "--out-neurons", t("neu.csv"), "--out-networks", t("net.csv")]) == 0
     assert main(["bridge-emergence", str(paths[5]), "--out", t("em.csv")]) == 0
     assert main(["bridge-rewind", "--networks", str(paths[5]), "--width2", str(paths[2]), "--prune-k", "2", "half",
-                 "--mode-bootstrap", "10", "--out", t("rw.csv")]) == 0
-    assert main(["bridge-claims", "--alignment", t("net.csv"), "--rewind", t("rw.csv"), "--out", t("claims.csv")]) == 0
+                 "--out", t("rw.csv")]) == 0
+    assert main(["bridge-ticket-basin", "--width2", str(paths[2]), "--mode-bootstrap", "10", "--out", t("basin.csv")]) == 0
+    assert main(["bridge-claims", "--alignment", t("net.csv"), "--rewind", t("rw.csv"), "--basin", t("basin.csv"),
+                 "--out", t("claims.csv")]) == 0
     for kind, table in (("alignment", "neu.csv"), ("rewind", "rw.csv"), ("emergence", "em.csv")):
-        assert main(["plot-bridge", kind, t(table), "--dpi", "40", "--out", t(f"{kind}.png")]) == 0
+        extra = ["--basin", t("basin.csv")] if kind == "rewind" else []
+        assert main(["plot-bridge", kind, t(table), *extra, "--dpi", "40", "--out", t(f"{kind}.png")]) == 0
+    basin = pd.read_csv(t("basin.csv"))
+    assert len(basin) == 1 and basin["reference_init_scale"].iloc[0] == 1.0 and basin["networks"].iloc[0] == 12
     rw = pd.read_csv(t("rw.csv"))
     assert set(rw["arm"]) == {"ticket", "reinit", "random_pair", "prune_k2", "trained_width2"}
     # the ticket arm starts from the width-N network's initial parameters of its two neurons
@@ -75,6 +80,28 @@ def test_commands_end_to_end(tmp_path):
     assert set(cl["claim"]) == set(claims.CLAIM_IDS) and cl["claim"].str.startswith("bridge_").all()
     em = pd.read_csv(t("em.csv"))
     assert len(em) == len(net) and (em["r2_step"].dropna() <= 200).all()
+
+
+def _rewind_rows(scale, arm, losses, width=2, diverged=False):
+    return [{"init_scale": scale, "source_width": 10, "seed": k, "arm": arm, "width": width, "test_loss": l,
+             "diverged": diverged, "kept_best_pair": ""} for k, l in enumerate(losses)]
+
+
+def test_lottery_labels_come_from_the_one_reference_basin():
+    # scale 0.01: its own width-2 histogram would merge 1e-6 with 1e-3; the reference basin (<= 1e-4.3) does not
+    rows = (_rewind_rows(0.01, "ticket", [1e-6] * 8 + [1e-3] * 2) + _rewind_rows(0.01, "trained_width2", [1e-6] * 2 + [1e-3] * 8)
+            + _rewind_rows(0.01, "prune_k4", [1e-7] * 3, width=4) + _rewind_rows(0.01, "reinit", [1e-6], diverged=True))
+    rew = pd.DataFrame(rows)
+    lab = rewind.label_lottery(rew, -4.3)
+    assert list(lab[rew["arm"] == "ticket"]) == [True] * 8 + [False] * 2
+    assert (lab[rew["arm"].isin(["prune_k4", "reinit"])] == "").all()  # wider arm, diverged network: no label
+    assert (rewind.label_lottery(rew, float("nan")) == "").all()
+    basin = {"reference_init_scale": 1.0, "basin_high": -4.3}
+    (r,) = claims.rewound_win(rew, basin, claims.BridgeClaimSettings())
+    assert r["value"] == pytest.approx(0.8 - 0.2) and r["verdict"] == "supported"
+    assert "8/10 vs trained width 2 2/10" in r["detail"] and "init scale 1" in r["detail"]
+    (r,) = claims.rewound_win(rew, {**basin, "basin_high": float("nan")}, claims.BridgeClaimSettings())
+    assert r["verdict"] not in ("supported", "not supported") and "one robust mode" in r["detail"]
 
 
 def test_rewound_ticket_is_trained_from_its_initial_values():

@@ -120,6 +120,14 @@ def test_changing_a_figure_setting_reruns_only_figure_rules(pipeline):
     assert rules and all(rule.startswith("figure_") for rule in rules), rules
 
 
+def test_changing_the_ticket_mode_search_retrains_no_rewind(pipeline):
+    """Which rewound networks win the lottery is decided after training (bridge_ticket_basin)."""
+    work, _ = pipeline
+    config = write_config(work, lambda c: c["bridge"].update(mode_bootstrap=7))
+    rules = {rule for rule, _ in planned_jobs(work, config)}
+    assert rules == {"bridge_ticket_basin", "bridge_claims", "bridge_figure_rewind", "claims_table"}, rules
+
+
 def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):
     work, config = pipeline
     kernels = work / "src" / "lottery_scaling" / "studies" / "lottery" / "_kernels.py"

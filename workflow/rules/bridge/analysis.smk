@@ -1,6 +1,10 @@
 # Bridge study, analysis: alignment at init, emergence over training (snapshots), rewinding test.
 
 
+localrules:
+    bridge_ticket_basin,
+
+
 rule bridge_alignment:
     conda:
         CONDA_ENV
@@ -48,7 +52,6 @@ rule bridge_rewind:
         f"{R}/logs/bridge/rewind/{{run}}/N{{width}}.log",
     params:
         prune=BRIDGE_PRUNE,
-        mode_bootstrap=BRIDGE["mode_bootstrap"],
         core=BRIDGE_CORE_HASH,  # it trains
     threads: BRIDGE_THREADS
     resources:
@@ -56,4 +59,22 @@ rule bridge_rewind:
         mem_mb=2000,
     shell:
         "lottery-scaling bridge-rewind --networks {input.networks} --width2 {input.width2} --prune-k {params.prune} "
-        "--mode-bootstrap {params.mode_bootstrap} --threads {threads} --out {output} > {log} 2>&1"
+        "--threads {threads} --out {output} > {log} 2>&1"
+
+
+rule bridge_ticket_basin:
+    conda:
+        CONDA_ENV
+    input:
+        lambda wc: bridge_networks(BRIDGE_REFERENCE_RUN, 2),
+    output:
+        BRIDGE_BASIN,
+    log:
+        f"{R}/logs/bridge/ticket_basin.log",
+    params:
+        mode_bootstrap=BRIDGE["mode_bootstrap"],
+    resources:
+        runtime=10,
+        mem_mb=1000,
+    shell:
+        "lottery-scaling bridge-ticket-basin --width2 {input} --mode-bootstrap {params.mode_bootstrap} --out {output} > {log} 2>&1"

@@ -11,6 +11,7 @@ rule bridge_claims:
     input:
         alignment=f"{BRIDGE_DIR}/alignment/networks.csv",
         rewind=bridge_all_rewind_tables(),
+        basin=BRIDGE_BASIN,
     output:
         f"{BRIDGE_DIR}/claims.csv",
     log:
@@ -21,7 +22,7 @@ rule bridge_claims:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling bridge-claims --alignment {input.alignment} --rewind {input.rewind} "
+        "lottery-scaling bridge-claims --alignment {input.alignment} --rewind {input.rewind} --basin {input.basin} "
         "--settings {params.settings} --out {output} > {log} 2>&1"
 
 

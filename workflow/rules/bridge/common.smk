@@ -19,6 +19,7 @@ _BRIDGE_DEFAULTS = {
     "training": {},
     "emergence": {"threshold": 0.05, "r2_factor": 2.0, "early_fraction": 0.02},
     "mode_bootstrap": 200,
+    "ticket_reference_scale": None,
     "claims": {},
     "figures": {"dpi": 150},
 }
@@ -50,6 +51,9 @@ def _bridge_check():
     missing = sorted(set(BRIDGE["rewind_widths"]) - set(BRIDGE["widths"]))
     if missing:
         config_error(f"bridge.rewind_widths: {missing} not in bridge.widths {BRIDGE['widths']}")
+    ref = BRIDGE["ticket_reference_scale"]
+    if ref is not None and float(ref) not in [float(x) for x in BRIDGE["init_scales"]]:
+        config_error(f"bridge.ticket_reference_scale: {ref} is not one of bridge.init_scales {BRIDGE['init_scales']}")
     if BRIDGE["width2_seeds"] < 2:
         config_error("bridge.width2_seeds: the width-2 reference needs at least 2 networks")
     try:
@@ -68,6 +72,10 @@ for _scale in BRIDGE["init_scales"] if BRIDGE_ON else []:
     _s = _bridge_settings(_scale)
     BRIDGE_RUNS[_bridge_run_name(_s, _BRIDGE_DEFAULT_ATTRS)] = (float(_scale), _s)
 BRIDGE_RUN_OF_SCALE = {scale: run for run, (scale, _) in BRIDGE_RUNS.items()}
+# the width-2 run whose lottery-ticket mode is the basin of every scale (why: studies/bridge/rewind.py)
+BRIDGE_REFERENCE_RUN = (BRIDGE_RUN_OF_SCALE[float(BRIDGE["ticket_reference_scale"] if BRIDGE["ticket_reference_scale"]
+                                                  is not None else max(BRIDGE_RUN_OF_SCALE))] if BRIDGE_ON else None)
+BRIDGE_BASIN = f"{BRIDGE_DIR}/ticket_basin.csv"
 
 
 def bridge_networks(run, width):

@@ -27,7 +27,8 @@ rule bridge_figure_rewind:
     conda:
         CONDA_ENV
     input:
-        bridge_all_rewind_tables(),
+        tables=bridge_all_rewind_tables(),
+        basin=BRIDGE_BASIN,
     output:
         png=report(bridge_figure("rewind", "png"), caption="../../report/bridge/rewind.rst", category="Between the two papers"),
         pdf=bridge_figure("rewind", "pdf"),
@@ -36,7 +37,7 @@ rule bridge_figure_rewind:
     params:
         dpi=BRIDGE_DPI,
     shell:
-        "lottery-scaling plot-bridge rewind {input} --dpi {params.dpi} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-bridge rewind {input.tables} --basin {input.basin} --dpi {params.dpi} --out {output.png} {output.pdf} > {log} 2>&1"
 
 
 rule bridge_figure_emergence:

@@ -8,8 +8,10 @@
   smallest init scale minus that at the largest, bootstrap interval over networks; supported when
   the interval lies above `min_race_gain`.
 - bridge_rewound_tickets_win (per init scale): share of rewound tickets in the width-2 lottery-ticket
-  mode minus the share of trained width-2 networks (random initialisations) in it, Newcombe's
-  interval from the two Wilson intervals; supported when the interval lies above `min_share_gain`.
+  basin minus the share of trained width-2 networks (random initialisations, same init scale) in it,
+  Newcombe's interval from the two Wilson intervals; supported when the interval lies above
+  `min_share_gain`. The basin is one for all scales, from the reference scale's width-2 histogram
+  (rewind.ticket_basin; why: rewind.py's docstring).
 - bridge_pruning_keeps_best_pair (per init scale): share of networks whose k = `prune_k` neurons of
   largest final contribution contain the best ticket, Wilson interval; supported when its lower end
   is >= `min_keep_share`.
@@ -126,18 +128,26 @@ def _wins(g) -> tuple[int, int]:
     return int((vals == "true").sum()), int(vals.isin(["true", "false"]).sum())
 
 
-def rewound_win(rew, settings: BridgeClaimSettings) -> list[dict]:
-    stat = ("share of rewound best tickets (width 2) in the width-2 lottery-ticket mode minus the share of trained "
+def rewound_win(rew, basin: dict, settings: BridgeClaimSettings) -> list[dict]:
+    """basin: the row of rewind.ticket_basin (reference_init_scale, basin_high, share, ...)."""
+    from .rewind import label_lottery
+
+    stat = ("share of rewound best tickets (width 2) in the width-2 lottery-ticket basin minus the share of trained "
             "width-2 networks in it (Newcombe interval)")
+    high = float(basin["basin_high"])
     thr = f"whole interval above {settings.min_share_gain:g}"
+    where = (f"basin log10 test MSE <= {high:.3g}, the lowest robust mode of trained width 2 at init scale "
+             f"{float(basin['reference_init_scale']):g}")
+    rew = rew.assign(lottery=label_lottery(rew, high))
     out = []
     for scale, g in rew.groupby("init_scale"):
         ref = g[g["arm"] == "trained_width2"].drop_duplicates("seed")
         k2, n2 = _wins(ref)
         k1, n1 = _wins(g[g["arm"] == "ticket"])
-        if n2 == 0 or n1 == 0 or not np.isfinite(g["lottery_basin_high"]).any():
-            out.append(row("bridge_rewound_tickets_win", _scale_name(scale), stat, threshold=thr,
-                           detail="the trained width-2 histogram has one robust mode (no lottery) or no networks"))
+        if not np.isfinite(high) or n2 == 0 or n1 == 0:
+            out.append(row("bridge_rewound_tickets_win", _scale_name(scale), stat, threshold=thr, detail=(
+                f"the trained width-2 histogram at init scale {float(basin['reference_init_scale']):g} has one robust "
+                "mode (no lottery)" if not np.isfinite(high) else "no rewound tickets or no trained width-2 networks")))
             continue
         d, lo, hi = newcombe_difference(k1, n1, k2, n2)
         extra = []
@@ -148,7 +158,7 @@ def rewound_win(rew, settings: BridgeClaimSettings) -> list[dict]:
         verdict = "supported" if lo > settings.min_share_gain else "not supported"
         out.append(row("bridge_rewound_tickets_win", _scale_name(scale), stat, d, lo, hi, thr, verdict,
                        f"rewound tickets {k1}/{n1} vs trained width 2 {k2}/{n2}; controls: {', '.join(extra)}; "
-                       f"source widths {sorted(set(g['source_width']))}"))
+                       f"source widths {sorted(set(g['source_width']))}; {where}"))
     return out
 
 
@@ -175,6 +185,7 @@ def pruning_keeps(rew, settings: BridgeClaimSettings) -> list[dict]:
     return out
 
 
-def claim_rows(nets, rew, settings: BridgeClaimSettings) -> list[dict]:
+def claim_rows(nets, rew, basin: dict, settings: BridgeClaimSettings) -> list[dict]:
     settings.validate()
-    return born_aligned(nets, settings) + small_init_race(nets, settings) + rewound_win(rew, settings) + pruning_keeps(rew, settings)
+    return (born_aligned(nets, settings) + small_init_race(nets, settings) + rewound_win(rew, basin, settings)
+            + pruning_keeps(rew, settings))

@@ -46,7 +46,8 @@ def plot_alignment(neurons, out, dpi=150):
     save(fig, out, dpi)
 
 
-def plot_rewind(rew, out, dpi=150, bins_per_decade=6):
+def plot_rewind(rew, out, dpi=150, bins_per_decade=6, basin=None):
+    """basin: the row of bridge-ticket-basin (shaded up to basin_high in every panel), or None."""
     keys = sorted({(s, w) for s, w in zip(rew["init_scale"], rew["source_width"])}, key=lambda k: (-k[0], k[1]))
     fig, axes = _grid(len(keys))
     for ax, (s, w) in zip(axes, keys):
@@ -60,9 +61,9 @@ def plot_rewind(rew, out, dpi=150, bins_per_decade=6):
                 continue
             la = np.log10(a["test_loss"].clip(lower=1e-300))
             ax.hist(la, bins=bins, histtype="step", color=color, density=True, label=f"{arm} ({len(a)})")
-        basin = g["lottery_basin_high"].dropna()
-        if len(basin):
-            ax.axvspan(lo, float(basin.iloc[0]), color="#fdd0a2", alpha=0.4, lw=0)
+        if basin is not None and np.isfinite(float(basin["basin_high"])):
+            ax.axvspan(lo, float(basin["basin_high"]), color="#fdd0a2", alpha=0.4, lw=0,
+                       label=f"ticket basin (width 2, init {float(basin['reference_init_scale']):g})")
         ax.set_title(f"init scale {s:g}, tickets of N = {w}", fontsize=9)
         ax.set_xlabel("log10 test MSE (width 2)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)

@@ -13,10 +13,17 @@ and magnitude pruning by neuron: `prune_k{k}` keeps the k neurons of largest fin
 (RMS of v_i act(w_i x + b_i) over the training inputs), rewinds them with c and trains width k.
 
 The reference is a population of trained width-2 networks with the same settings (random
-initialisations). Its lottery-ticket mode is the lowest-loss robust mode of the log10 test-MSE
-histogram (studies/lottery/histogram.py, about 20% of the networks at the default schedule); a
-width-2 network "wins the lottery" when its log10 test MSE lies in that mode's basin
-(log10 loss <= basin_high).
+initialisations), written beside the arms as rows `trained_width2`. Whether a width-2 network
+"wins the lottery" is decided afterwards (`ticket_basin`, `label_lottery`), so a change of the mode
+search never retrains: its log10 test MSE lies in the basin of the lottery-ticket mode
+(log10 loss <= basin_high). That mode is the lowest-loss robust mode of the log10 test-MSE
+histogram (studies/lottery/histogram.py; about 20% of the networks at the default schedule) of
+the width-2 networks trained at ONE reference init scale (the bridge config's
+`ticket_reference_scale`, by default its largest, 1 = PyTorch's init). The ticket solution and its
+loss do not depend on the init scale, but the histogram does: at small init (0.1, 0.01) few
+width-2 networks reach it (about 3%, a cluster too small to be a robust mode) and the lowest robust
+mode merges it with the 1e-4 and 1e-3 clusters up to 1e-1.2, which would count nearly every
+trained network as a ticket. One basin for every scale keeps "wins the lottery" one thing.
 """
 
 from __future__ import annotations
@@ -53,7 +60,34 @@ def lottery_mode(losses, settings=None):
     return float(lot.basin_high), float(lot.share), len(h.modes)
 
 
-def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, threads=None, mode_settings=None,
+BASIN_COLUMNS = ["reference_init_scale", "networks", "n_modes", "basin_high", "share"]
+
+
+def ticket_basin(width2, settings=None) -> dict:
+    """The basin row (BASIN_COLUMNS) of the lottery-ticket mode of trained width-2 networks `width2`
+    (a TrainResult); basin_high is NaN when their histogram has one robust mode (no lottery)."""
+    ok = ~width2.diverged
+    if not ok.any():
+        raise UserError("every width-2 reference network diverged: no histogram to find the lottery-ticket mode in")
+    high, share, n_modes = lottery_mode(width2.test_loss[ok], settings)
+    return {"reference_init_scale": float(width2.settings.init_scale), "networks": int(ok.sum()), "n_modes": n_modes,
+            "basin_high": float("nan") if high is None else high, "share": share}
+
+
+def label_lottery(rows, basin_high: float):
+    """Column `lottery` of rewind rows (a DataFrame): True/False for converged width-2 rows (log10 test MSE
+    <= basin_high), empty for wider arms, diverged networks, or when there is no basin (NaN)."""
+    import pandas as pd
+
+    width2 = (rows["width"] == 2) & ~rows["diverged"].astype(str).str.lower().eq("true")
+    out = pd.Series("", index=rows.index, dtype=object)
+    if np.isfinite(basin_high):
+        inside = np.log10(rows["test_loss"].clip(lower=1e-300)) <= basin_high
+        out[width2] = inside[width2].map(bool)
+    return out
+
+
+def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, threads=None,
                       limit: int | None = None) -> list[dict]:
     """Rows (one per source network and arm, plus one per reference width-2 network) of the rewinding test.
 
@@ -83,7 +117,6 @@ def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, thread
     idx = [k for k, t in found.items() if t is not None]
     if limit is not None:
         idx = idx[:limit]
-    basin_high, ref_share, n_modes = lottery_mode(width2.test_loss[~width2.diverged], mode_settings)
 
     picks = {arm: [] for arm in ARMS}
     ks = prune_sizes(N, keep)
@@ -112,17 +145,13 @@ def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, thread
         r = train_from(settings, seeds, w_init.reshape(len(idx), width, 1), b_init, v_init, c_init, threads=threads)
         for n, k in enumerate(idx):
             loss = float(r.test_loss[n])
-            win = (np.log10(max(loss, 1e-300)) <= basin_high) if (basin_high is not None and width == 2
-                                                                   and not r.diverged[n]) else None
             rows.append({
                 "init_scale": s.init_scale, "source_width": N, "seed": int(result.seed[k]), "arm": arm, "width": width,
                 "neurons": " ".join(str(int(i)) for i in neurons[n]), "test_loss": loss,
                 "train_loss": float(r.train_loss[n]), "diverged": bool(r.diverged[n]),
-                "lottery": "" if win is None else bool(win),
                 "ticket_r2": tickets[n][2] if tickets[n] else float("nan"),
                 "kept_best_pair": "" if not arm.startswith("prune") else
                 bool(tickets[n] and {tickets[n][0], tickets[n][1]} <= set(int(i) for i in neurons[n])),
-                "lottery_basin_high": basin_high if basin_high is not None else float("nan"),
             })
 
     if idx:
@@ -143,8 +172,6 @@ def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, thread
         rows.append({
             "init_scale": s.init_scale, "source_width": N, "seed": int(width2.seed[k]), "arm": "trained_width2",
             "width": 2, "neurons": "0 1", "test_loss": loss, "train_loss": float(width2.train_loss[k]),
-            "diverged": not ok,
-            "lottery": "" if basin_high is None or not ok else bool(np.log10(max(loss, 1e-300)) <= basin_high),
-            "ticket_r2": float("nan"), "kept_best_pair": "", "lottery_basin_high": basin_high if basin_high is not None else float("nan"),
+            "diverged": not ok, "ticket_r2": float("nan"), "kept_best_pair": "",
         })
     return rows

@@ -1,1 +1,2 @@
-"""Subcommands of the bridge study (bridge-alignment, bridge-rewind, bridge-emergence, bridge-claims, plot-bridge)."""
+"""Subcommands of the bridge study (bridge-alignment, bridge-rewind, bridge-ticket-basin, bridge-emergence, bridge-claims,
+plot-bridge)."""

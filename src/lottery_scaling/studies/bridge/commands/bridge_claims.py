@@ -26,6 +26,7 @@ def _settings(text):
 def configure(p) -> None:
     p.add_argument("--alignment", required=True, help="network table of bridge-alignment (--out-networks)")
     p.add_argument("--rewind", nargs="+", required=True, help="tables of bridge-rewind")
+    p.add_argument("--basin", required=True, help="the lottery-ticket basin of bridge-ticket-basin")
     p.add_argument("--settings", type=_settings, default=None, help="thresholds as JSON (config bridge.claims)")
     p.add_argument("--out", required=True, help="claims CSV part")
 
@@ -38,9 +39,10 @@ def run(args) -> int:
     from ....tables import read_csv, write_csv
 
     nets = read_csv(args.alignment, required=("init_scale", "width", "spearman", "ticket_percentile", "p_value"))
-    rew = pd.concat([read_csv(p, required=("init_scale", "arm", "lottery", "test_loss")) for p in args.rewind],
+    rew = pd.concat([read_csv(p, required=("init_scale", "arm", "width", "diverged", "test_loss")) for p in args.rewind],
                     ignore_index=True)
-    rows = claim_rows(nets, rew, args.settings or BridgeClaimSettings())
+    basin = read_csv(args.basin, required=("reference_init_scale", "basin_high")).iloc[0].to_dict()
+    rows = claim_rows(nets, rew, basin, args.settings or BridgeClaimSettings())
     write_csv(rows, args.out, COLUMNS)
     print(f"bridge-claims: {len(rows)} rows ({sum(r['verdict'] == 'supported' for r in rows)} supported); wrote {args.out}",
           file=sys.stderr)

@@ -8,8 +8,8 @@ import sys
 from ....commands._argtypes import int_at_least
 
 HELP = "rewind the best ticket of each width-N network to its init and train it alone (width 2), with controls and pruning"
-COLUMNS = ["init_scale", "source_width", "seed", "arm", "width", "neurons", "test_loss", "train_loss", "diverged", "lottery",
-           "ticket_r2", "kept_best_pair", "lottery_basin_high"]
+COLUMNS = ["init_scale", "source_width", "seed", "arm", "width", "neurons", "test_loss", "train_loss", "diverged",
+           "ticket_r2", "kept_best_pair"]
 
 
 def _keep(text: str):
@@ -28,10 +28,10 @@ def _keep(text: str):
 
 def configure(p) -> None:
     p.add_argument("--networks", required=True, help="trained width-N networks (d = 1 task)")
-    p.add_argument("--width2", required=True, help="trained width-2 networks with the same settings (the reference population)")
+    p.add_argument("--width2", required=True, help="trained width-2 networks with the same settings (written as rows "
+                   "trained_width2; which rows win the lottery is decided later, from bridge-ticket-basin)")
     p.add_argument("--out", required=True, help="CSV, one row per network and arm")
     p.add_argument("--prune-k", nargs="*", type=_keep, default=[2, 4, "half"], help="widths kept by magnitude pruning ('half' = N/2; default 2 4 half)")
-    p.add_argument("--mode-bootstrap", type=int_at_least(0), default=200, help="resamples of the width-2 mode search (default %(default)s)")
     p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
 
 
@@ -42,12 +42,10 @@ def run(args) -> int:
 
     from ..data import load
     from ..rewind import rewind_experiment
-    from ...lottery.histogram import ModeSettings
     from ....tables import write_csv
 
     result, width2 = load(args.networks), load(args.width2)
-    rows = rewind_experiment(result, width2, args.prune_k, threads=args.threads,
-                             mode_settings=ModeSettings(bootstrap=args.mode_bootstrap))
+    rows = rewind_experiment(result, width2, args.prune_k, threads=args.threads)
     write_csv(rows, args.out, COLUMNS)
     df = pd.DataFrame(rows)
     med = df.groupby("arm")["test_loss"].median()
