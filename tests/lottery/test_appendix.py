@@ -49,8 +49,9 @@ def _tables(task, widths, alpha_of, modes_of, name=None):
     ex = pd.DataFrame([{"range": n, "range_low": lo, "range_high": hi, "widths_used": " ".join(str(w) for w in widths if lo <= w <= hi),
                         "n_widths": sum(lo <= w <= hi for w in widths), "alpha": fit(lo, hi), "alpha_ci_low": fit(lo, hi) - 0.1,
                         "alpha_ci_high": fit(lo, hi) + 0.1, "prefactor": 1.0} for n, (lo, hi) in
-                       {"early": (10, 20), "late": (20, 50)}.items()])
-    return AppendixTables(name or f"{task}_silu", task, "silu", hist, ex, slopes)
+                       {"early": (10, 20), "late": (20, 50), "n1": (10, 50)}.items()])
+    medians = pd.DataFrame({"width": widths, "median_loss": med})
+    return AppendixTables(name or f"{task}_silu", task, "silu", hist, ex, slopes, medians)
 
 
 W = [1, 2, 3, 4, 10, 20, 30, 40, 50]
@@ -94,7 +95,24 @@ def test_missing_widths_are_not_tested():
     assert {r["verdict"] for r in rows if r["claim"] != "appendix_narrow_multimodal"} == {"not tested"}
 
 
+def test_summary_table_one_row_per_target():
+    exps = [_tables("x2", W, lambda w: 1.0, lambda w: 1), _tables("sin", W, lambda w: 0.0, lambda w: 1),
+            _tables("expr:x**3", W, lambda w: 0.5, lambda w: 1, name="user")]
+    s = AppendixSettings.from_dict({"table_widths": [2, 10, 50, 7]})
+    rows = {r["experiment"]: r for r in appendix.summary_rows(s, exps)}
+    assert list(rows["x2_silu"]) == appendix.table_columns(s)
+    x2 = rows["x2_silu"]
+    assert x2["median_N2"] == pytest.approx(0.5) and x2["median_N50"] == pytest.approx(1 / 50)  # m = 1/N
+    assert np.isnan(x2["median_N7"])  # not trained
+    assert x2["alpha"] == pytest.approx(1.0) and x2["alpha_range"] == "10-50"
+    assert x2["class_found"] == x2["class_paper"] == appendix.FOLLOWS
+    assert rows["sin_silu"]["class_found"] == appendix.PLATEAU and rows["sin_silu"]["alpha"] == pytest.approx(0.0, abs=1e-9)
+    assert rows["user"]["class_paper"] == "" and rows["user"]["class_found"] == appendix.FLATTENS
+
+
 def test_settings_are_checked():
+    with pytest.raises(UserError, match="appendix.table_widths"):
+        AppendixSettings.from_dict({"table_widths": [2, 0]})
     with pytest.raises(UserError, match="appendix: unknown key"):
         AppendixSettings.from_dict({"nope": 1})
     with pytest.raises(UserError, match="appendix.flat"):

@@ -302,6 +302,11 @@ def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
     assert set(app["claim"]) == {"appendix_narrow_multimodal", "appendix_wide_single_peaked", "appendix_scaling_class"}
     assert set(app["experiment"]) == {"x3_silu", "prod2_silu", "wave_silu", "poly3_silu"}
     assert app["detail"].str.contains("paper:|no statement in the paper").all()
+    table = pd.read_csv(results / "claims" / "appendix_table.csv").set_index("experiment")
+    assert set(table.index) == {"x3_silu", "prod2_silu", "wave_silu", "poly3_silu"}
+    medians = pd.read_csv(results / "x3_silu" / "fit" / "medians.csv").set_index("width")["median_loss"]
+    assert table.loc["x3_silu", "median_N2"] == pytest.approx(medians[2])  # the fit stage's median, unchanged
+    assert table.loc["x3_silu", "class_paper"] == "follows N^-1" and pd.isna(table.loc["wave_silu", "class_paper"])
     # the formula's title is the formula, in the per-task figure too
     assert list((results / "figures").glob("scaling_expr_sin_3_x_x_2_*.png"))
     proc = snakemake(work, "-n", "--configfile", str(config), "--config", "results=results-appendix")

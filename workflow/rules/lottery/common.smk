@@ -316,7 +316,7 @@ try:
 except UserError as _exc:
     config_error(str(_exc))
 APPENDIX_ON = len({e["task"] for e in EXPERIMENTS.values()}) > 1
-for _key in ("early_range", "late_range"):
+for _key in ("early_range", "late_range", "table_range"):
     if APPENDIX_ON and getattr(APPENDIX, _key) not in FIT_RANGES:
         config_error(f"appendix.{_key}: '{getattr(APPENDIX, _key)}' is not a width range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
 # Experiments judged by the appendix claims (activation in appendix.activations).

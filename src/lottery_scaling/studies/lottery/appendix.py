@@ -24,6 +24,10 @@ Claims (one row per judged experiment; experiments whose activation is in `activ
   statement in the paper: its row gives the class found, with verdict "not tested".
 
 Each row's `detail` gives the paper's qualitative statement beside the numbers.
+
+`summary_rows` gives one row per judged experiment for the README-style table (TABLE_COLUMNS): the
+median test MSE at `table_widths` (2, 10, 50), the exponent on fit range `table_range` (n1 =
+[10, 50]) with its interval, and the class found beside the paper's.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class AppendixSettings:
     target: float = 1.0  # the N^-1 law's exponent
     tolerance: float = 0.3  # an interval overlapping target +- tolerance is consistent with it
     flat: float = 0.2  # an exponent below this counts as no decay (plateau)
+    table_widths: tuple = (2, 10, 50)  # summary table: median test MSE at these widths
+    table_range: str = "n1"  # summary table: the exponent on this fit.ranges entry (default [10, 50])
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "AppendixSettings":
@@ -87,8 +93,9 @@ class AppendixSettings:
         unknown = sorted(set(values) - set(names))
         if unknown:
             raise UserError(f"appendix: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(names)}")
-        if "activations" in values:
-            values["activations"] = tuple(values["activations"])
+        for key in ("activations", "table_widths"):
+            if key in values and isinstance(values[key], list):
+                values[key] = tuple(values[key])
         s = cls(**values)
         s.validate()
         return s
@@ -107,6 +114,9 @@ class AppendixSettings:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
                 raise UserError(f"appendix.{name}: must be a number, got {value!r}")
+        if (not isinstance(self.table_widths, tuple) or not self.table_widths
+                or not all(isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in self.table_widths)):
+            raise UserError(f"appendix.table_widths: must be a non-empty list of integers >= 1, got {self.table_widths!r}")
         if self.tolerance <= 0:
             raise UserError(f"appendix.tolerance: must be > 0, got {self.tolerance}")
         if not self.flat < self.target - self.tolerance:
@@ -115,6 +125,7 @@ class AppendixSettings:
     def as_dict(self) -> dict:
         d = asdict(self)
         d["activations"] = list(d["activations"])
+        d["table_widths"] = list(d["table_widths"])
         return d
 
 
@@ -128,6 +139,7 @@ class AppendixTables:
     histogram: object  # histogram/summary.csv
     exponents: object  # fit/exponents.csv
     slopes: object  # fit/slopes.csv
+    medians: object = None  # fit/medians.csv (the summary table only)
 
 
 def paper_statement(task: str):
@@ -179,21 +191,14 @@ def _fmt(r) -> str:
     return f"{r['alpha']:.2f} [{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}] on N {r['widths_used']}"
 
 
-def scaling_class_row(e, d: int, s: AppendixSettings) -> dict:
-    """appendix_scaling_class for one experiment (e: AppendixTables)."""
-    claim = "appendix_scaling_class"
+def _scaling_class(e, d: int, s: AppendixSettings):
+    """(class found, the exponent row it is judged on, its statistic, detail words) of one experiment,
+    or (None, missing range names) when a fit range has fewer than 2 trained widths."""
     paper = paper_statement(e.task)
-    threshold = (f"class from the exponent's bootstrap interval: overlaps {s.target:g} +- {s.tolerance:g} and above {s.flat:g}: "
-                 f"follows; in ({s.flat:g}, {s.target - s.tolerance:g}): flattens; below {s.target - s.tolerance:g} with alpha < {s.flat:g}: "
-                 "plateau; products: a local slope consistent with N^-1 between a faster and a flatter one; "
-                 "supported if the class found is the paper's")
     early, late = _exponent(e.exponents, s.early_range), _exponent(e.exponents, s.late_range)
-    statistic = f"alpha of median test MSE ~ N^-alpha on fit range '{s.late_range}' (L), with E on '{s.early_range}'"
     missing = [n for n, r in ((s.early_range, early), (s.late_range, late)) if r is None or r["n_widths"] < 2 or not math.isfinite(r["alpha"])]
-    paper_words = f"paper: {paper[1]}" if paper else _USER
     if missing:
-        return row(claim, e.name, statistic, threshold=threshold,
-                   detail=f"fewer than 2 trained widths in fit range(s) {', '.join(repr(m) for m in missing)}; {paper_words}")
+        return None, missing
     statistic = f"alpha of median test MSE ~ N^-alpha on N {late['range_low']:g}-{late['range_high']:g} (L)"
     c_early = classify(early["alpha"], early["alpha_ci_low"], early["alpha_ci_high"], s)
     c_late = classify(late["alpha"], late["alpha_ci_low"], late["alpha_ci_high"], s)
@@ -206,15 +211,65 @@ def scaling_class_row(e, d: int, s: AppendixSettings) -> dict:
     if paper and paper[4]:  # the paper's statement is about the early range (tanh)
         found, value_row = c_early, early
         statistic = f"alpha of median test MSE ~ N^-alpha on N {early['range_low']:g}-{early['range_high']:g} (E; the paper speaks of the early stage)"
-    detail = (f"class found: {found}; {paper_words}"
-              f"{f' (expected: {paper[0]})' if paper else ''}. E = {_fmt(early)} ({c_early}); L = {_fmt(late)} ({c_late})"
-              f"{'; ' + pattern_words if pattern_words else ''}; local slopes {_slopes_words(e.slopes)}")
+    words = (f"E = {_fmt(early)} ({c_early}); L = {_fmt(late)} ({c_late})"
+             f"{'; ' + pattern_words if pattern_words else ''}; local slopes {_slopes_words(e.slopes)}")
+    return found, (value_row, statistic, words)
+
+
+def scaling_class_row(e, d: int, s: AppendixSettings) -> dict:
+    """appendix_scaling_class for one experiment (e: AppendixTables)."""
+    claim = "appendix_scaling_class"
+    paper = paper_statement(e.task)
+    threshold = (f"class from the exponent's bootstrap interval: overlaps {s.target:g} +- {s.tolerance:g} and above {s.flat:g}: "
+                 f"follows; in ({s.flat:g}, {s.target - s.tolerance:g}): flattens; below {s.target - s.tolerance:g} with alpha < {s.flat:g}: "
+                 "plateau; products: a local slope consistent with N^-1 between a faster and a flatter one; "
+                 "supported if the class found is the paper's")
+    statistic = f"alpha of median test MSE ~ N^-alpha on fit range '{s.late_range}' (L), with E on '{s.early_range}'"
+    paper_words = f"paper: {paper[1]}" if paper else _USER
+    found, info = _scaling_class(e, d, s)
+    if found is None:
+        return row(claim, e.name, statistic, threshold=threshold,
+                   detail=f"fewer than 2 trained widths in fit range(s) {', '.join(repr(m) for m in info)}; {paper_words}")
+    value_row, statistic, words = info
+    detail = f"class found: {found}; {paper_words}{f' (expected: {paper[0]})' if paper else ''}. {words}"
     if paper is None:
         verdict = "not tested"
     else:
         verdict = "supported" if found == paper[0] else "not supported"
     return row(claim, e.name, statistic, value_row["alpha"], value_row["alpha_ci_low"], value_row["alpha_ci_high"],
                threshold, verdict, detail)
+
+
+def table_columns(s: AppendixSettings) -> list[str]:
+    return (["experiment", "task", "activation"] + [f"median_N{w}" for w in s.table_widths]
+            + ["alpha_range", "alpha", "alpha_ci_low", "alpha_ci_high", "class_found", "class_paper", "paper_statement"])
+
+
+def summary_rows(settings: AppendixSettings, experiments) -> list[dict]:
+    """One row (table_columns) per judged experiment: medians at table_widths (NaN where not trained), the
+    exponent on table_range with its interval, and the scaling class found beside the paper's."""
+    from .tasks import input_dim
+
+    out = []
+    for e in experiments:
+        if e.activation not in settings.activations:
+            continue
+        paper = paper_statement(e.task)
+        r = {"experiment": e.name, "task": e.task, "activation": e.activation}
+        med = e.medians.set_index("width")["median_loss"] if e.medians is not None else {}
+        for w in settings.table_widths:
+            r[f"median_N{w}"] = float(med[w]) if w in med else math.nan
+        x = _exponent(e.exponents, settings.table_range)
+        ok = x is not None and x["n_widths"] >= 2
+        r["alpha_range"] = f"{x['range_low']:g}-{x['range_high']:g}" if x is not None else settings.table_range
+        for k in ("alpha", "alpha_ci_low", "alpha_ci_high"):
+            r[k] = float(x[k]) if ok else math.nan
+        found, _ = _scaling_class(e, input_dim(e.task), settings)
+        r["class_found"] = found or "fewer than 2 widths in a fit range"
+        r["class_paper"] = paper[0] if paper else ""
+        r["paper_statement"] = paper[1] if paper else _USER
+        out.append(r)
+    return out
 
 
 def _modes_words(h) -> str:

@@ -11,16 +11,19 @@ HELP = ("judge Appendix A per target: narrow multi-peaked, wide single-peaked, s
 def configure(p) -> None:
     p.add_argument("--experiment", action="append", nargs=4, default=[],
                    metavar=("NAME", "TASK", "ACTIVATION", "DIR"),
-                   help="an experiment and its analysis folder (histogram/summary.csv, fit/exponents.csv, fit/slopes.csv); repeatable")
+                   help="an experiment and its analysis folder (histogram/summary.csv, fit/exponents.csv, fit/slopes.csv, "
+                        "and fit/medians.csv with --out-table); repeatable")
     p.add_argument("--settings", type=_json_object, default={}, help="the config's `appendix` section as JSON (default: the defaults)")
     p.add_argument("--out", required=True, help="claims CSV (columns: see lottery_scaling.claims)")
+    p.add_argument("--out-table", default=None, help="also a summary CSV, one row per target: medians at "
+                   "appendix.table_widths, the exponent on appendix.table_range, class found and the paper's")
 
 
 def run(args) -> int:
     from .. import appendix
     from ....claims import COLUMNS
     from ....tables import read_csv, write_csv
-    from .fit import EXPONENT_COLUMNS, SLOPE_COLUMNS
+    from .fit import EXPONENT_COLUMNS, MEDIAN_COLUMNS, SLOPE_COLUMNS
     from ._experiments import checked_experiments, print_rows
     from .histogram import SUMMARY_COLUMNS as HIST
 
@@ -31,10 +34,13 @@ def run(args) -> int:
             histogram=read_csv(d / "histogram" / "summary.csv", HIST),
             exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
             slopes=read_csv(d / "fit" / "slopes.csv", SLOPE_COLUMNS),
+            medians=read_csv(d / "fit" / "medians.csv", MEDIAN_COLUMNS) if args.out_table else None,
         )
         for name, task, activation, d in checked_experiments(args.experiment)
     ]
     rows = appendix.evaluate(settings, experiments)
     write_csv(rows, args.out, COLUMNS)
+    if args.out_table:
+        write_csv(appendix.summary_rows(settings, experiments), args.out_table, appendix.table_columns(settings))
     print_rows(rows)
     return 0
