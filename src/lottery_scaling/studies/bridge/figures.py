@@ -47,28 +47,44 @@ def plot_alignment(neurons, out, dpi=150):
 
 
 def plot_rewind(rew, out, dpi=150, bins_per_decade=6, basin=None):
-    """basin: the row of bridge-ticket-basin (shaded up to basin_high in every panel), or None."""
+    """basin: the row of bridge-ticket-basin (shaded up to basin_high in every panel, with each width-2
+    arm's share inside it written in the panel), or None."""
+    from .rewind import label_lottery
+
+    high = float(basin["basin_high"]) if basin is not None else float("nan")
     keys = sorted({(s, w) for s, w in zip(rew["init_scale"], rew["source_width"])}, key=lambda k: (-k[0], k[1]))
     fig, axes = _grid(len(keys))
+    handles = {}
     for ax, (s, w) in zip(axes, keys):
         g = rew[(rew["init_scale"] == s) & (rew["source_width"] == w) & ~rew["diverged"].astype(bool)]
         lg = np.log10(g["test_loss"].clip(lower=1e-300))
         lo, hi = np.floor(lg.min()), np.ceil(lg.max())
         bins = np.linspace(lo, hi, int((hi - lo) * bins_per_decade) + 1) if hi > lo else 10
+        shares = []
         for arm, color in ARM_COLORS.items():
             a = g[g["arm"] == arm]
             if a.empty:
                 continue
             la = np.log10(a["test_loss"].clip(lower=1e-300))
-            ax.hist(la, bins=bins, histtype="step", color=color, density=True, label=f"{arm} ({len(a)})")
-        if basin is not None and np.isfinite(float(basin["basin_high"])):
-            ax.axvspan(lo, float(basin["basin_high"]), color="#fdd0a2", alpha=0.4, lw=0,
-                       label=f"ticket basin (width 2, init {float(basin['reference_init_scale']):g})")
+            *_, patches = ax.hist(la, bins=bins, histtype="step", color=color, density=True)
+            handles.setdefault(arm, patches[0])
+            if np.isfinite(high) and (a["width"] == 2).all():
+                shares.append(f"{arm} {np.mean(label_lottery(a, high) == True):.0%} of {len(a)}")  # noqa: E712
+        if np.isfinite(high):
+            handles.setdefault("basin", ax.axvspan(lo, high, color="#fdd0a2", alpha=0.4, lw=0))
+            ax.text(0.02, 0.97, "in basin:\n" + "\n".join(shares), transform=ax.transAxes, va="top", ha="left", fontsize=6,
+                    bbox=dict(facecolor="white", alpha=0.75, lw=0, pad=1))
         ax.set_title(f"init scale {s:g}, tickets of N = {w}", fontsize=9)
         ax.set_xlabel("log10 test MSE (width 2)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
-        ax.legend(fontsize=6)
-    fig.tight_layout()  # rows' titles clear the x labels of the row above
+    labels = {"trained_width2": "trained width 2 (random init)", "ticket": "best ticket rewound",
+              "reinit": "same neurons re-initialised", "random_pair": "random pair rewound",
+              "prune_k2": "2 largest contributions rewound",
+              "basin": (f"ticket basin (lowest mode of trained width 2 at init scale {float(basin['reference_init_scale']):g})"
+                        if basin is not None else "")}
+    fig.legend([handles[k] for k in handles], [labels.get(k, k) for k in handles], loc="upper center",
+               ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))  # room for the legend; rows' titles clear the row above
     save(fig, out, dpi)
 
 
