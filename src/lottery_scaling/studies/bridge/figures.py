@@ -20,6 +20,9 @@ ARM_COLORS = {"trained_width2": "#444444", "ticket": "#e6550d", "reinit": "#1f77
               "prune_k2": "#9467bd"}
 
 
+_SHORT = {"trained_width2": "trained", "random_pair": "random pair", "prune_k2": "pruned"}
+
+
 def _grid(n, cols=3, w=3.2, h=2.6):
     plt = pyplot()
     cols = max(1, min(cols, n))
@@ -69,12 +72,14 @@ def plot_rewind(rew, out, dpi=150, bins_per_decade=6, basin=None):
             *_, patches = ax.hist(la, bins=bins, histtype="step", color=color, density=True)
             handles.setdefault(arm, patches[0])
             if np.isfinite(high) and (a["width"] == 2).all():
-                shares.append(f"{arm} {np.mean(label_lottery(a, high) == True):.0%} of {len(a)}")  # noqa: E712
+                shares.append(f"{_SHORT.get(arm, arm)} {np.mean(label_lottery(a, high) == True):.0%}")  # noqa: E712
         if np.isfinite(high):
             handles.setdefault("basin", ax.axvspan(lo, high, color="#fdd0a2", alpha=0.4, lw=0))
-            ax.text(0.02, 0.97, "in basin:\n" + "\n".join(shares), transform=ax.transAxes, va="top", ha="left", fontsize=6,
-                    bbox=dict(facecolor="white", alpha=0.75, lw=0, pad=1))
-        ax.set_title(f"init scale {s:g}, tickets of N = {w}", fontsize=9)
+            ax.set_ylim(0, ax.get_ylim()[1] * 1.75)  # headroom: the shares sit above the histograms
+            ax.text(0.02, 0.97, "in basin: " + ", ".join(shares[:2]) + "\n" + ", ".join(shares[2:]), transform=ax.transAxes,
+                    va="top", ha="left", fontsize=6.5)
+        n_tickets = int((g["arm"] == "ticket").sum())
+        ax.set_title(f"init scale {s:g}, tickets of N = {w} ({n_tickets})", fontsize=9)
         ax.set_xlabel("log10 test MSE (width 2)", fontsize=8)
         ax.set_ylabel("density", fontsize=8)
     labels = {"trained_width2": "trained width 2 (random init)", "ticket": "best ticket rewound",
