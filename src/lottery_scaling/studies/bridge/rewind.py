@@ -87,7 +87,7 @@ def label_lottery(rows, basin_high: float):
     return out
 
 
-def rewind_experiment(result, width2, keep=(2, 4, "half"), seed: int = 0, threads=None,
+def rewind_experiment(result, width2, keep=(2, 4, "half"), threads=None,
                       limit: int | None = None) -> list[dict]:
     """Rows (one per source network and arm, plus one per reference width-2 network) of the rewinding test.
 
