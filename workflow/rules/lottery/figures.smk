@@ -152,7 +152,7 @@ rule figure_appendix_histograms:
         rows=lambda wc: " ".join(
             f"--row {shlex.quote(EXPERIMENTS[n]['task'])} {R}/{n}/histogram" for n in _appendix_rows(wc.group)
         ),
-        title=lambda wc: shlex.quote(_appendix_title(wc.group, "test-MSE histograms per width (paper Fig 5, 6)")),
+        title=lambda wc: shlex.quote(_appendix_title(wc.group, "test-MSE histograms per width (paper Fig %d)" % (5 if wc.group == "unary" else 6))),
     resources:
         runtime=10,
         mem_mb=4000,
@@ -179,7 +179,7 @@ rule figure_appendix_scaling:
         panels=lambda wc: " ".join(
             f"--panel {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {R}/{n}/fit" for n in _appendix_rows(wc.group)
         ),
-        title=lambda wc: shlex.quote(_appendix_title(wc.group, "median test MSE vs width (paper Fig 7, 8)")),
+        title=lambda wc: shlex.quote(_appendix_title(wc.group, "median test MSE vs width (paper Fig %d)" % (7 if wc.group == "unary" else 8))),
         range=APPENDIX.late_range,
         anchor=APPENDIX.wide_min_width,
     resources:

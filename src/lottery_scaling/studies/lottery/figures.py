@@ -418,9 +418,10 @@ def appendix_scaling(panels, style: FigureStyle, title: str, anchor_width: float
         r = p["exponents"][p["exponents"]["range"] == range_name]
         if not r.empty and np.isfinite(r.iloc[0]["alpha"]):
             r = r.iloc[0]
-            ax.text(0.03, 0.04, f"$\\alpha_{{{r['range_low']:g}-{r['range_high']:g}}}$ = {r['alpha']:.2f}\n"
+            # upper right: the medians fall with N, so that corner is empty in every panel
+            ax.text(0.97, 0.95, f"$\\alpha_{{{r['range_low']:g}-{r['range_high']:g}}}$ = {r['alpha']:.2f}\n"
                                 f"[{r['alpha_ci_low']:.2f}, {r['alpha_ci_high']:.2f}]",
-                    transform=ax.transAxes, fontsize=6.5, va="bottom", ha="left")
+                    transform=ax.transAxes, fontsize=6.5, va="top", ha="right")
         ax.set_xscale("log")
         ax.set_yscale("log")
         lo = min(np.nanmin(m["median_ci_low"].to_numpy(float)), med[a] * (w.max() / w[a]) ** -1.0)
