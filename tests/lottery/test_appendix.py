@@ -106,6 +106,7 @@ def test_summary_table_one_row_per_target():
     assert np.isnan(x2["median_N7"])  # not trained
     assert x2["alpha"] == pytest.approx(1.0) and x2["alpha_range"] == "10-50"
     assert x2["class_found"] == x2["class_paper"] == appendix.FOLLOWS
+    assert x2["class_range"] == "20-50" and x2["class_alpha"] == pytest.approx(1.0)
     assert rows["sin_silu"]["class_found"] == appendix.PLATEAU and rows["sin_silu"]["alpha"] == pytest.approx(0.0, abs=1e-9)
     assert rows["user"]["class_paper"] == "" and rows["user"]["class_found"] == appendix.FLATTENS
 

@@ -242,12 +242,14 @@ def scaling_class_row(e, d: int, s: AppendixSettings) -> dict:
 
 def table_columns(s: AppendixSettings) -> list[str]:
     return (["experiment", "task", "activation"] + [f"median_N{w}" for w in s.table_widths]
-            + ["alpha_range", "alpha", "alpha_ci_low", "alpha_ci_high", "class_found", "class_paper", "paper_statement"])
+            + ["alpha_range", "alpha", "alpha_ci_low", "alpha_ci_high", "class_range", "class_alpha", "class_alpha_ci_low",
+               "class_alpha_ci_high", "class_found", "class_paper", "paper_statement"])
 
 
 def summary_rows(settings: AppendixSettings, experiments) -> list[dict]:
     """One row (table_columns) per judged experiment: medians at table_widths (NaN where not trained), the
-    exponent on table_range with its interval, and the scaling class found beside the paper's."""
+    exponent on table_range with its interval, the exponent the class is judged on (late_range; early_range
+    for tanh) and the scaling class found beside the paper's."""
     from .tasks import input_dim
 
     out = []
@@ -264,7 +266,11 @@ def summary_rows(settings: AppendixSettings, experiments) -> list[dict]:
         r["alpha_range"] = f"{x['range_low']:g}-{x['range_high']:g}" if x is not None else settings.table_range
         for k in ("alpha", "alpha_ci_low", "alpha_ci_high"):
             r[k] = float(x[k]) if ok else math.nan
-        found, _ = _scaling_class(e, input_dim(e.task), settings)
+        found, info = _scaling_class(e, input_dim(e.task), settings)
+        judged = info[0] if found else None  # the exponent the class is judged on (L; E for tanh)
+        r["class_range"] = f"{judged['range_low']:g}-{judged['range_high']:g}" if judged is not None else ""
+        for k in ("alpha", "alpha_ci_low", "alpha_ci_high"):
+            r[f"class_{k}"] = float(judged[k]) if judged is not None else math.nan
         r["class_found"] = found or "fewer than 2 widths in a fit range"
         r["class_paper"] = paper[0] if paper else ""
         r["paper_statement"] = paper[1] if paper else _USER
