@@ -56,6 +56,7 @@ APPENDIX_TABLE = f"{R}/claims/appendix_table.csv"
 if APPENDIX_ON:
     CLAIM_IDS.extend(APPENDIX_CLAIM_IDS)
     CLAIM_PARTS.append(APPENDIX_CLAIMS)
+    FINAL_OUTPUTS.append(APPENDIX_TABLE)  # a target of its own: results made before the table existed get it too
 
 
 rule appendix_claims:
