@@ -41,6 +41,9 @@ include: "workflow/rules/race/figures.smk"
 include: "workflow/rules/race/claims.smk"
 include: "workflow/rules/claims.smk"
 
+# Job records made before the rules quoted their paths stay valid (src/lottery_scaling/snakemake_records.py).
+upgrade_job_records()
+
 
 localrules:
     all,

@@ -44,13 +44,42 @@ def planned_jobs(workdir: Path, configfile: Path) -> list[tuple[str, str]]:
     return jobs
 
 
+# The results folder of the test pipeline: a space, a command substitution, a quote and a semicolon,
+# so every test below also runs with a path that an unquoted shell command would split, run or
+# truncate (`> .../res dir ...` would empty the decoy file `res` beside it).
+HOSTILE_RESULTS = "res dir $(touch PWNED) it's; x"
+
+
+def results_of(work: Path) -> Path:
+    return work / HOSTILE_RESULTS
+
+
+def _files_outside(work: Path, results: Path) -> dict:
+    """Every file under `work` outside the results folder and Snakemake's own records, with its
+    size and mtime (compiled-code caches excluded: importing the package may write them)."""
+    out = {}
+    for path in work.rglob("*"):
+        rel = path.relative_to(work)
+        if path.is_dir() or rel.parts[0] in (".snakemake", HOSTILE_RESULTS) or "__pycache__" in rel.parts:
+            continue
+        out[str(rel)] = (path.stat().st_size, path.stat().st_mtime_ns)
+    return out
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory):
-    """A copy of the workflow, run to completion on config/test.yaml."""
+    """A copy of the workflow, run to completion on config/test.yaml with a hostile results path."""
     work = tmp_path_factory.mktemp("pipeline")
     copy_workflow(work)
     config = work / "config" / "test.yaml"
+    settings = yaml.safe_load(config.read_text())
+    settings["results"] = str(results_of(work))
+    config.write_text(yaml.safe_dump(settings))
+    (work / "res").write_text("decoy\n")
+    before = _files_outside(work, results_of(work))
     snakemake(work, "--configfile", str(config))
+    assert _files_outside(work, results_of(work)) == before  # nothing outside the results folder touched
+    assert (work / "res").read_text() == "decoy\n" and not list(work.rglob("PWNED"))
     return work, config
 
 
@@ -67,7 +96,7 @@ def test_every_output_is_made_and_nothing_reruns(pipeline):
     work, config = pipeline
     proc = snakemake(work, "-n", "--configfile", str(config))
     assert "Nothing to be done" in proc.stdout + proc.stderr
-    results = work / "results"
+    results = results_of(work)
     merged = sorted(p.name for p in results.glob("train/*/N*_seeds*.h5"))
     assert merged == sorted(f"N{w}_seeds0-20.h5" for w in (1, 2, 4) for _ in range(2))
     # every rule wrote its log, and the training logs show progress
@@ -153,7 +182,7 @@ def test_race_study_outputs_and_claims_rows(pipeline):
     from lottery_scaling.studies.race.settings import CLAIM_IDS
 
     work, _ = pipeline
-    results = work / "results"
+    results = results_of(work)
     assert len(list(results.glob("race/train/digits_n*_d20_*.h5"))) == 3  # main, vary_n, vary_sigma
     for kind in ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8"):
         assert (results / "figures" / f"race_digits_{kind}.png").stat().st_size > 0
@@ -244,7 +273,14 @@ def test_report_is_written_with_the_declared_dependencies(pipeline):
     work, config = pipeline
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.lower().startswith("pygments") for d in deps), deps
-    proc = snakemake(work, "--configfile", str(config), "--report", "report.html")
+    from lottery_scaling.commands.report import report_is_complete
+
+    # through `lottery-scaling report`, which renames Snakemake's finished file onto report.html
+    proc = subprocess.run([sys.executable, "-m", "lottery_scaling", "report", "--out", "report.html", "--",
+                           "--cores", "1", "--configfile", str(config)],
+                          cwd=work, capture_output=True, text=True, env=copy_env(work))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert report_is_complete(work / "report.html") and not list(work.glob(".report.partial-*"))
     html = (work / "report.html").read_text(errors="replace")
     assert "Claims" in html and "Scaling law" in html and "Pair and disentangle" in html, proc.stderr[-2000:]
     assert "Race" in html and "race_digits_fig4.png" in html, proc.stderr[-2000:]
@@ -276,9 +312,9 @@ def test_a_lottery_scaling_of_other_code_on_path_stops_the_run(pipeline, tmp_pat
 def test_default_claims_table_has_no_appendix_rows(pipeline):
     """One target (test.yaml): no appendix figures or claims, so single-target runs are unchanged."""
     work, _ = pipeline
-    claims = (work / "results" / "claims.csv").read_text()
+    claims = (results_of(work) / "claims.csv").read_text()
     assert "appendix_" not in claims
-    assert not list((work / "results" / "figures").glob("appendix_*"))
+    assert not list((results_of(work) / "figures").glob("appendix_*"))
 
 
 def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
@@ -311,3 +347,47 @@ def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
     assert list((results / "figures").glob("scaling_expr_sin_3_x_x_2_*.png"))
     proc = snakemake(work, "-n", "--configfile", str(config), "--config", "results=results-appendix")
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def _records(work: Path) -> dict:
+    return {p: p.read_text() for p in (work / ".snakemake" / "metadata").rglob("*") if p.is_file()}
+
+
+def test_records_made_before_the_rules_quoted_their_paths_need_no_rerun(pipeline):
+    # Results of a checkout whose rules said `{output}` where they now say `{output:q}` (main
+    # 3fa611c and before): Snakemake compares the recorded shell text, so without the upgrade of
+    # the records every job, training included, would rerun as "code changed".
+    import json
+
+    from lottery_scaling.snakemake_records import without_quoting
+
+    work, config = pipeline
+    saved = _records(work)
+    try:
+        for path, text in saved.items():
+            record = json.loads(text)
+            if record.get("code"):
+                record["code"] = without_quoting(record["code"])
+            path.write_text(json.dumps(record))
+        assert planned_jobs(work, config) == []
+        listed = snakemake(work, "--list-changes", "code", "--configfile", str(config)).stdout
+        assert not [line for line in listed.splitlines() if line.startswith(str(results_of(work)))], listed
+        # any other change of a command's text still reruns its job
+        path, record = next((p, json.loads(t)) for p, t in _records(work).items() if json.loads(t).get("rule") == "merge_width")
+        record["code"] = without_quoting(record["code"]) + " --another-option"
+        path.write_text(json.dumps(record))
+        assert "merge_width" in [rule for rule, _ in planned_jobs(work, config)]
+    finally:
+        for path, text in saved.items():
+            path.write_text(text)
+    assert planned_jobs(work, config) == []
+
+
+@pytest.mark.parametrize("results, shown", [("res\nults", "'\\n'"), ("res\x1bults", "'\\x1b'"), ("res{run}", "'{'")])
+def test_a_results_path_that_no_path_pattern_can_carry_is_refused(pipeline, results, shown):
+    work, config = pipeline
+    proc = snakemake(work, "-n", "--configfile", str(config), "--config", f"results={results}", check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "Config error: results:" in text and shown in text, text[-2000:]
+    assert "Traceback" not in text
+    assert len([line for line in text.splitlines() if line.strip()]) <= 2, text

@@ -23,7 +23,7 @@ rule claims_table:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling claims-table {input} --expect {params.expect} --out {output} > {log} 2>&1"
+        "lottery-scaling claims-table {input:q} --expect {params.expect} --out {output:q} > {log:q} 2>&1"
 
 
 FINAL_OUTPUTS.append(CLAIMS_TABLE)

@@ -134,6 +134,19 @@ _check_same_package()
 R = config.get("results", "results").rstrip("/")
 
 
+def check_path_setting(key, path):
+    """A folder named in the config reaches Snakemake's path patterns and (quoted) shell commands:
+    refuse what neither can carry, naming the key (control characters, and braces, which Snakemake
+    would read as wildcards)."""
+    bad = sorted({c for c in str(path) if ord(c) < 32 or ord(c) == 127 or c in "{}"})
+    if bad:
+        config_error(f"{key}: {str(path)!r} contains {', '.join(repr(c) for c in bad)}; "
+                     "control characters and braces are not allowed in folder names here")
+
+
+check_path_setting("results", R)
+
+
 def _check_results_folder(path):
     """The results folder (or its nearest existing parent) must be writable before any job."""
     p = Path(path).resolve()
@@ -172,3 +185,14 @@ def section(name, defaults, values=None):
 
 def all_outputs():
     return FINAL_OUTPUTS
+
+
+def upgrade_job_records():
+    """Before the DAG is built (by the main Snakemake process only, file backend only): records of
+    jobs whose rule's shell text has only gained `:q` quoting since they ran keep counting as current."""
+    from lottery_scaling.snakemake_records import upgrade_quoted_records
+
+    backend = getattr(getattr(workflow, "workflow_settings", None), "persistence_backend", None)
+    if workflow.remote_exec or (backend is not None and str(getattr(backend, "name", backend)).lower() != "file"):
+        return
+    upgrade_quoted_records(Path(".snakemake") / "metadata", {r.name: r.shellcmd for r in workflow.rules if r.shellcmd})

@@ -19,7 +19,7 @@ rule bridge_alignment:
         runtime=30,
         mem_mb=2000,
     shell:
-        "lottery-scaling bridge-alignment {input} --out-neurons {output.neurons} --out-networks {output.networks} > {log} 2>&1"
+        "lottery-scaling bridge-alignment {input:q} --out-neurons {output.neurons:q} --out-networks {output.networks:q} > {log:q} 2>&1"
 
 
 rule bridge_emergence:
@@ -37,7 +37,7 @@ rule bridge_emergence:
         runtime=30,
         mem_mb=2000,
     shell:
-        "lottery-scaling bridge-emergence {input} {params.options} --out {output} > {log} 2>&1"
+        "lottery-scaling bridge-emergence {input:q} {params.options} --out {output:q} > {log:q} 2>&1"
 
 
 rule bridge_rewind:
@@ -58,8 +58,8 @@ rule bridge_rewind:
         runtime=60,
         mem_mb=2000,
     shell:
-        "lottery-scaling bridge-rewind --networks {input.networks} --width2 {input.width2} --prune-k {params.prune} "
-        "--threads {threads} --out {output} > {log} 2>&1"
+        "lottery-scaling bridge-rewind --networks {input.networks:q} --width2 {input.width2:q} --prune-k {params.prune} "
+        "--threads {threads} --out {output:q} > {log:q} 2>&1"
 
 
 rule bridge_ticket_basin:
@@ -77,4 +77,4 @@ rule bridge_ticket_basin:
         runtime=10,
         mem_mb=1000,
     shell:
-        "lottery-scaling bridge-ticket-basin --width2 {input} --mode-bootstrap {params.mode_bootstrap} --out {output} > {log} 2>&1"
+        "lottery-scaling bridge-ticket-basin --width2 {input:q} --mode-bootstrap {params.mode_bootstrap:q} --out {output:q} > {log:q} 2>&1"

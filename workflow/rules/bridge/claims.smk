@@ -22,8 +22,8 @@ rule bridge_claims:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling bridge-claims --alignment {input.alignment} --rewind {input.rewind} --basin {input.basin} "
-        "--settings {params.settings} --out {output} > {log} 2>&1"
+        "lottery-scaling bridge-claims --alignment {input.alignment:q} --rewind {input.rewind:q} --basin {input.basin:q} "
+        "--settings {params.settings} --out {output:q} > {log:q} 2>&1"
 
 
 if BRIDGE_ON:

@@ -103,7 +103,7 @@ def bridge_train_args(run):
         if key == "width":
             continue
         if key in ("task", "activation"):
-            args.append(f"--{key} {value}")
+            args.append(f"--{key} {shlex.quote(value)}")
         elif key == "x_range":
             args.append(f"--x-range {value[0]!r} {value[1]!r}")
         else:

@@ -20,7 +20,7 @@ rule bridge_figure_alignment:
     params:
         dpi=BRIDGE_DPI,
     shell:
-        "lottery-scaling plot-bridge alignment {input} --dpi {params.dpi} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-bridge alignment {input:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule bridge_figure_rewind:
@@ -37,7 +37,7 @@ rule bridge_figure_rewind:
     params:
         dpi=BRIDGE_DPI,
     shell:
-        "lottery-scaling plot-bridge rewind {input.tables} --basin {input.basin} --dpi {params.dpi} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-bridge rewind {input.tables:q} --basin {input.basin:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule bridge_figure_emergence:
@@ -53,7 +53,7 @@ rule bridge_figure_emergence:
     params:
         dpi=BRIDGE_DPI,
     shell:
-        "lottery-scaling plot-bridge emergence {input} --dpi {params.dpi} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-bridge emergence {input:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 if BRIDGE_ON:

@@ -18,5 +18,5 @@ rule bridge_train:
         runtime=60,
         mem_mb=2000,
     shell:
-        "lottery-scaling train {params.settings} --width {wildcards.width} --seeds {params.seeds} "
-        "--threads {threads} --label bridge/{wildcards.run}/N={wildcards.width} --out {output} > {log} 2>&1"
+        "lottery-scaling train {params.settings} --width {wildcards.width:q} --seeds {params.seeds:q} "
+        "--threads {threads} --label bridge/{wildcards.run:q}/N={wildcards.width:q} --out {output:q} > {log:q} 2>&1"

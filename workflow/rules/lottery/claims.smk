@@ -46,7 +46,7 @@ rule claims_analysis:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling claims {params.experiments} --thresholds {params.thresholds} --out {output} > {log} 2>&1"
+        "lottery-scaling claims {params.experiments} --thresholds {params.thresholds} --out {output:q} > {log:q} 2>&1"
 
 
 # Appendix A (SPEC section 5): three claims per judged experiment, only when the config has more
@@ -80,5 +80,5 @@ rule appendix_claims:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling appendix-claims {params.experiments} --settings {params.settings} --out {output.claims} "
-        "--out-table {output.table} > {log} 2>&1"
+        "lottery-scaling appendix-claims {params.experiments} --settings {params.settings} --out {output.claims:q} "
+        "--out-table {output.table:q} > {log:q} 2>&1"

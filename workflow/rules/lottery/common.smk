@@ -424,9 +424,9 @@ def _pair_claim_inputs(wc):
 def _pair_claim_opts(wc, input):
     parts = []
     if "clusters" in input.keys():
-        parts.append(f"--width2-clusters {input.clusters} --width2-networks {input.networks}")
+        parts.append(f"--width2-clusters {shlex.quote(input.clusters)} --width2-networks {shlex.quote(input.networks)}")
     if "wide" in input.keys():
-        parts.append(f"--wide-networks {input.wide}")
+        parts.append(f"--wide-networks {shlex.quote(input.wide)}")
     return " ".join(parts)
 
 

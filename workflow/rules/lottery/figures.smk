@@ -34,14 +34,14 @@ rule figure_scaling:
         f"{R}/logs/figures/scaling_{{task}}.log",
     params:
         style=_STYLE,
-        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in _experiments_of_slug(wc.task)),
+        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {shlex.quote(f'{R}/{n}/fit')}" for n, e in _experiments_of_slug(wc.task)),
         task=lambda wc: shlex.quote(TASK_OF_SLUG[wc.task]),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
         "lottery-scaling plot-scaling {params.experiments} --task {params.task} --style {params.style} "
-        "--out {output.png} {output.pdf} > {log} 2>&1"
+        "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_slopes:
@@ -56,14 +56,14 @@ rule figure_slopes:
         f"{R}/logs/figures/slopes_{{task}}.log",
     params:
         style=_STYLE,
-        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {R}/{n}/fit" for n, e in _experiments_of_slug(wc.task)),
+        experiments=lambda wc: " ".join(f"--experiment {n} {e['activation']} {shlex.quote(f'{R}/{n}/fit')}" for n, e in _experiments_of_slug(wc.task)),
         task=lambda wc: shlex.quote(TASK_OF_SLUG[wc.task]),
     resources:
         runtime=5,
         mem_mb=2000,
     shell:
         "lottery-scaling plot-scaling --slopes {params.experiments} --task {params.task} --style {params.style} "
-        "--out {output.png} {output.pdf} > {log} 2>&1"
+        "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_histograms:
@@ -84,8 +84,8 @@ rule figure_histograms:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-histograms {input.h5} --histogram-dir {params.histogram_dir} "
-        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-histograms {input.h5:q} --histogram-dir {params.histogram_dir:q} "
+        "--title {params.title} --style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_modes:
@@ -106,8 +106,8 @@ rule figure_modes:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-histograms {input.h5} --single --histogram-dir {params.histogram_dir} "
-        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-histograms {input.h5:q} --single --histogram-dir {params.histogram_dir:q} "
+        "--title {params.title} --style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_synergy:
@@ -129,9 +129,9 @@ rule figure_synergy:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-synergy --summary {input.summary} --samples {input.samples} "
-        "--activation {params.activation} --title {params.title} --style {params.style} "
-        "--out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-synergy --summary {input.summary:q} --samples {input.samples:q} "
+        "--activation {params.activation:q} --title {params.title} --style {params.style} "
+        "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_appendix_histograms:
@@ -150,15 +150,15 @@ rule figure_appendix_histograms:
     params:
         style=_STYLE,
         rows=lambda wc: " ".join(
-            f"--row {shlex.quote(EXPERIMENTS[n]['task'])} {R}/{n}/histogram" for n in _appendix_rows(wc.group)
+            f"--row {shlex.quote(EXPERIMENTS[n]['task'])} {shlex.quote(f'{R}/{n}/histogram')}" for n in _appendix_rows(wc.group)
         ),
         title=lambda wc: shlex.quote(_appendix_title(wc.group, "test-MSE histograms per width (paper Fig %d)" % (5 if wc.group == "unary" else 6))),
     resources:
         runtime=10,
         mem_mb=4000,
     shell:
-        "lottery-scaling plot-appendix-histograms {input.h5} {params.rows} --title {params.title} "
-        "--style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-appendix-histograms {input.h5:q} {params.rows} --title {params.title} "
+        "--style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 rule figure_appendix_scaling:
@@ -177,7 +177,7 @@ rule figure_appendix_scaling:
     params:
         style=_STYLE,
         panels=lambda wc: " ".join(
-            f"--panel {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {R}/{n}/fit" for n in _appendix_rows(wc.group)
+            f"--panel {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {shlex.quote(f'{R}/{n}/fit')}" for n in _appendix_rows(wc.group)
         ),
         title=lambda wc: shlex.quote(_appendix_title(wc.group, "median test MSE vs width (paper Fig %d)" % (7 if wc.group == "unary" else 8))),
         range=APPENDIX.late_range,
@@ -186,8 +186,8 @@ rule figure_appendix_scaling:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-appendix-scaling {params.panels} --range {params.range} --anchor-width {params.anchor} "
-        "--title {params.title} --style {params.style} --out {output.png} {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-appendix-scaling {params.panels} --range {params.range} --anchor-width {params.anchor:q} "
+        "--title {params.title} --style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
 for _group in APPENDIX_GROUPS:

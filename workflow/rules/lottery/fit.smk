@@ -21,8 +21,8 @@ rule fit:
         runtime=10,
         mem_mb=2000,
     shell:
-        "lottery-scaling fit {input} {params.ranges} --out-medians {output.medians} --out-slopes {output.slopes} "
-        "--out-exponents {output.exponents} {params.options} > {log} 2>&1"
+        "lottery-scaling fit {input:q} {params.ranges} --out-medians {output.medians:q} --out-slopes {output.slopes:q} "
+        "--out-exponents {output.exponents:q} {params.options} > {log:q} 2>&1"
 
 
 for _name in EXPERIMENTS:

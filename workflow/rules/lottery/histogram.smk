@@ -27,8 +27,8 @@ rule histogram_width:
         runtime=10,
         mem_mb=2000,
     shell:
-        "lottery-scaling histogram {input} --out-summary {output.summary} --out-modes {output.modes} "
-        "--out-kde {output.kde} {params.options} > {log} 2>&1"
+        "lottery-scaling histogram {input:q} --out-summary {output.summary:q} --out-modes {output.modes:q} "
+        "--out-kde {output.kde:q} {params.options} > {log:q} 2>&1"
 
 
 rule histogram_table:
@@ -46,8 +46,8 @@ rule histogram_table:
         runtime=5,
         mem_mb=1000,
     shell:
-        "(lottery-scaling concat-tables {input.summaries} --out {output.summary} && "
-        "lottery-scaling concat-tables {input.modes} --out {output.modes}) > {log} 2>&1"
+        "(lottery-scaling concat-tables {input.summaries:q} --out {output.summary:q} && "
+        "lottery-scaling concat-tables {input.modes:q} --out {output.modes:q}) > {log:q} 2>&1"
 
 
 for _name in EXPERIMENTS:

@@ -38,8 +38,8 @@ rule pairs_width:
         runtime=30,
         mem_mb=4000,
     shell:
-        "lottery-scaling pairs {input} --out-tickets {output.tickets} --out-networks {output.networks} "
-        "{params.opts} > {log} 2>&1"
+        "lottery-scaling pairs {input:q} --out-tickets {output.tickets:q} --out-networks {output.networks:q} "
+        "{params.opts} > {log:q} 2>&1"
 
 
 rule width2_algorithms:
@@ -64,8 +64,8 @@ rule width2_algorithms:
         runtime=60,
         mem_mb=4000,
     shell:
-        "lottery-scaling width2 {input} --out-networks {output.networks} --out-clusters {output.clusters} "
-        "--out-bic {output.bic} {params.opts} > {log} 2>&1"
+        "lottery-scaling width2 {input:q} --out-networks {output.networks:q} --out-clusters {output.clusters:q} "
+        "--out-bic {output.bic:q} {params.opts} > {log:q} 2>&1"
 
 
 rule distill:
@@ -85,7 +85,7 @@ rule distill:
         runtime=30,
         mem_mb=4000,
     shell:
-        "lottery-scaling distill {input} --out {output} {params.opts} > {log} 2>&1"
+        "lottery-scaling distill {input:q} --out {output:q} {params.opts} > {log:q} 2>&1"
 
 
 rule pair_claims:
@@ -114,9 +114,9 @@ rule pair_claims:
         runtime=10,
         mem_mb=2000,
     shell:
-        "lottery-scaling pair-claims --experiment {wildcards.experiment} --activation {params.activation} "
+        "lottery-scaling pair-claims --experiment {wildcards.experiment:q} --activation {params.activation:q} "
         "--rows {params.rows} "
-        "{params.files} {params.opts} --out {output} > {log} 2>&1"
+        "{params.files} {params.opts} --out {output:q} > {log:q} 2>&1"
 
 
 rule pairs_skipped_note:
@@ -129,10 +129,11 @@ rule pairs_skipped_note:
     wildcard_constraints:
         experiment="|".join(PAIR_SKIPPED) or "(?!x)x",
     params:
-        task=lambda wc: EXPERIMENTS[wc.experiment]["task"],
+        # inside the command's single quotes: a quote in the text is closed, escaped and reopened
+        task=lambda wc: EXPERIMENTS[wc.experiment]["task"].replace("'", "'\\''"),
     shell:
         "echo 'pair-and-disentangle skipped: task {params.task} has input dimension d > 1; symmetric "
-        "neurons (w, b) ~ (-w, b) are defined for d = 1 only' > {output} 2> {log}"
+        "neurons (w, b) ~ (-w, b) are defined for d = 1 only' > {output:q} 2> {log:q}"
 
 
 # ---- figures (figure-only settings are params here, never of the compute rules) ----
@@ -152,8 +153,8 @@ rule figure_pairs_neurons:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling plot-pairs neurons --subject {wildcards.experiment} --h5 {input.h5} --tickets {input.tickets} "
-        "--out {output.png} {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+        "lottery-scaling plot-pairs neurons --subject {wildcards.experiment:q} --h5 {input.h5:q} --tickets {input.tickets:q} "
+        "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
 
 
 rule figure_pairs_tickets:
@@ -171,8 +172,8 @@ rule figure_pairs_tickets:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling plot-pairs tickets --subject {wildcards.experiment} --h5 {input.h5} --tickets {input.tickets} "
-        "--out {output.png} {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+        "lottery-scaling plot-pairs tickets --subject {wildcards.experiment:q} --h5 {input.h5:q} --tickets {input.tickets:q} "
+        "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
 
 
 rule figure_pairs_width2:
@@ -200,10 +201,10 @@ rule figure_pairs_width2:
     params:
         dpi=_FIG_DPI,
     shell:
-        "lottery-scaling plot-pairs width2 --subject {wildcards.experiment} --h5 {input.h5} --networks {input.networks} --clusters {input.clusters} "
-        "--out {output.png} {output.pdf} --out-activations-x {output.act_x} {output.act_x_pdf} "
-        "--out-activations-z {output.act_z} {output.act_z_pdf} --out-lottery-ticket {output.ticket} {output.ticket_pdf} "
-        "--dpi {params.dpi} > {log} 2>&1"
+        "lottery-scaling plot-pairs width2 --subject {wildcards.experiment:q} --h5 {input.h5:q} --networks {input.networks:q} --clusters {input.clusters:q} "
+        "--out {output.png:q} {output.pdf:q} --out-activations-x {output.act_x:q} {output.act_x_pdf:q} "
+        "--out-activations-z {output.act_z:q} {output.act_z_pdf:q} --out-lottery-ticket {output.ticket:q} {output.ticket_pdf:q} "
+        "--dpi {params.dpi:q} > {log:q} 2>&1"
 
 
 rule figure_pairs_distill:
@@ -219,10 +220,10 @@ rule figure_pairs_distill:
         experiment=_PAIR_EXP_RE,
     params:
         dpi=_FIG_DPI,
-        width2=lambda wc, input: f"--width2 {input.width2}" if "width2" in input.keys() else "",
+        width2=lambda wc, input: f"--width2 {shlex.quote(input.width2)}" if "width2" in input.keys() else "",
     shell:
-        "lottery-scaling plot-pairs distill --subject {wildcards.experiment} --distilled {input.distilled} {params.width2} "
-        "--out {output.png} {output.pdf} --dpi {params.dpi} > {log} 2>&1"
+        "lottery-scaling plot-pairs distill --subject {wildcards.experiment:q} --distilled {input.distilled:q} {params.width2} "
+        "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
 
 
 for _e in PAIR_EXPERIMENTS:

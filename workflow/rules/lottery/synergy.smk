@@ -21,8 +21,8 @@ rule synergy:
         runtime=10,
         mem_mb=2000,
     shell:
-        "lottery-scaling synergy {input} --out-summary {output.summary} --out-samples {output.samples} "
-        "{params.options} > {log} 2>&1"
+        "lottery-scaling synergy {input:q} --out-summary {output.summary:q} --out-samples {output.samples:q} "
+        "{params.options} > {log:q} 2>&1"
 
 
 for _name in EXPERIMENTS:

@@ -21,10 +21,10 @@ rule train_chunk:
         runtime=_train_runtime,
         mem_mb=_train_mem,
     shell:
-        "lottery-scaling train {params.settings} --width {wildcards.width} "
-        "--seeds {wildcards.lo}:{wildcards.hi} --threads {threads} "
-        "--label {wildcards.run}/N={wildcards.width}/seeds{wildcards.lo}-{wildcards.hi} "
-        "--out {output} > {log} 2>&1"
+        "lottery-scaling train {params.settings} --width {wildcards.width:q} "
+        "--seeds {wildcards.lo:q}:{wildcards.hi:q} --threads {threads} "
+        "--label {wildcards.run:q}/N={wildcards.width:q}/seeds{wildcards.lo:q}-{wildcards.hi:q} "
+        "--out {output:q} > {log:q} 2>&1"
 
 
 rule merge_width:
@@ -40,7 +40,7 @@ rule merge_width:
         runtime=10,
         mem_mb=2000,
     shell:
-        "lottery-scaling merge {input} --out {output} > {log} 2>&1"
+        "lottery-scaling merge {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 for _name, _e in EXPERIMENTS.items():

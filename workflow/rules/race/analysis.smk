@@ -23,7 +23,7 @@ rule race_alignment:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling race-alignment --runs {input} --out-summary {output.summary} --out-curve {output.curve} > {log} 2>&1"
+        "lottery-scaling race-alignment --runs {input:q} --out-summary {output.summary:q} --out-curve {output.curve:q} > {log:q} 2>&1"
 
 
 rule race_clusters:
@@ -45,8 +45,8 @@ rule race_clusters:
         runtime=10,
         mem_mb=4000,
     shell:
-        "lottery-scaling race-clusters --runs {input} --thresholds {params.thresholds} "
-        "--out-counts {output.counts} --out-merge {output.merge} > {log} 2>&1"
+        "lottery-scaling race-clusters --runs {input:q} --thresholds {params.thresholds} "
+        "--out-counts {output.counts:q} --out-merge {output.merge:q} > {log:q} 2>&1"
 
 
 rule race_imp:
@@ -71,9 +71,9 @@ rule race_imp:
         runtime=_race_imp_runtime,
         mem_mb=4000,
     shell:
-        "lottery-scaling race-imp --runs {input} --imp-runs {params.runs} --rounds {params.rounds} "
+        "lottery-scaling race-imp --runs {input:q} --imp-runs {params.runs:q} --rounds {params.rounds:q} "
         "--sparsities {params.sparsities} --threads {threads} "
-        "--out-summary {output.summary} --out-neurons {output.neurons} > {log} 2>&1"
+        "--out-summary {output.summary:q} --out-neurons {output.neurons:q} > {log:q} 2>&1"
 
 
 rule race_cells:
@@ -93,7 +93,7 @@ rule race_cells:
         runtime=30,
         mem_mb=4000,
     shell:
-        "lottery-scaling race-cells --data {input} {params.options} --out {output} > {log} 2>&1"
+        "lottery-scaling race-cells --data {input:q} {params.options} --out {output:q} > {log:q} 2>&1"
 
 
 for _name in RACE_EXPERIMENTS:

@@ -27,9 +27,9 @@ rule race_claims:
         runtime=5,
         mem_mb=1000,
     shell:
-        "lottery-scaling race-claims --experiment {wildcards.experiment} --main {params.main} "
-        "--alignment {input.alignment} --counts {input.counts} --merge {input.merge} --imp {input.imp} "
-        "--cells {input.cells} --thresholds {params.thresholds} --out {output} > {log} 2>&1"
+        "lottery-scaling race-claims --experiment {wildcards.experiment:q} --main {params.main} "
+        "--alignment {input.alignment:q} --counts {input.counts:q} --merge {input.merge:q} --imp {input.imp:q} "
+        "--cells {input.cells:q} --thresholds {params.thresholds} --out {output:q} > {log:q} 2>&1"
 
 
 if RACE_EXPERIMENTS:

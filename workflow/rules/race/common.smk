@@ -24,6 +24,8 @@ RACE_CELLS = section("race.cells", asdict(CellSettings()), _RACE.get("cells"))
 RACE_FIGURES = section("race.figures", asdict(FigureSettings()), _RACE.get("figures"))
 RACE_CLAIMS = section("race.claims", asdict(ClaimSettings()), _RACE.get("claims"))
 RACE_CIFAR_DIR = _RACE.get("cifar_dir")
+if RACE_CIFAR_DIR is not None:
+    check_path_setting("race.cifar_dir", RACE_CIFAR_DIR)
 CIFAR_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 RACE_FIGURE_KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8")
 RACE_INPUTS = {"digits": 64, "cifar10": 1024}
@@ -183,10 +185,10 @@ def _race_figure_inputs(wildcards):
 def _race_figure_options(wildcards, input):
     k, e = wildcards.kind, wildcards.experiment
     if k in ("fig1", "fig4", "fig8"):
-        return f"--runs {input.runs}"
+        return f"--runs {shlex.quote(input.runs)}"
     if k in ("fig3a", "fig3b"):
-        return f"--counts {input.counts} --main {race_main_option(e)}"
-    return f"--imp-neurons {input.imp_neurons}"
+        return f"--counts {shlex.quote(input.counts)} --main {race_main_option(e)}"
+    return f"--imp-neurons {shlex.quote(input.imp_neurons)}"
 
 
 wildcard_constraints:

@@ -25,5 +25,5 @@ rule race_data:
         runtime=10,
         mem_mb=4000,
     shell:
-        "lottery-scaling race-prepare-data --dataset {wildcards.dataset} --n {wildcards.n} "
-        "--data-seed {wildcards.data_seed} {params.options} --out {output} > {log} 2>&1"
+        "lottery-scaling race-prepare-data --dataset {wildcards.dataset:q} --n {wildcards.n:q} "
+        "--data-seed {wildcards.data_seed:q} {params.options} --out {output:q} > {log:q} 2>&1"

@@ -27,8 +27,8 @@ rule race_figure:
         runtime=5,
         mem_mb=2000,
     shell:
-        "lottery-scaling plot-race {wildcards.kind} {params.options} --threshold {params.threshold} "
-        "--subject {wildcards.experiment} --dpi {params.dpi} --out-png {output.png} --out-pdf {output.pdf} > {log} 2>&1"
+        "lottery-scaling plot-race {wildcards.kind:q} {params.options} --threshold {params.threshold:q} "
+        "--subject {wildcards.experiment:q} --dpi {params.dpi:q} --out-png {output.png:q} --out-pdf {output.pdf:q} > {log:q} 2>&1"
 
 
 for _name in RACE_EXPERIMENTS:

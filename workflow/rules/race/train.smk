@@ -19,7 +19,7 @@ rule race_train:
         runtime=_race_train_runtime,
         mem_mb=_race_train_mem,
     shell:
-        "lottery-scaling race-train --data {input} {params.options} --threads {threads} --out {output} > {log} 2>&1"
+        "lottery-scaling race-train --data {input:q} {params.options} --threads {threads} --out {output:q} > {log:q} 2>&1"
 
 
 for _e in RACE_EXPERIMENTS.values():
