@@ -184,7 +184,7 @@ def _checked_tree(text: str, dim: int) -> tuple[ast.Expression, str]:
 _CONST, _VAR, _APPLY = range(3)
 # numpy's name of a floating-point error -> what it means in a constant part of a formula
 _FLOAT_ERRORS = {
-    "divide": "is infinite (a division by zero, or a pole such as log(0))",
+    "divide": "is undefined (a division by zero, or a pole such as log(0))",
     "overflow": "overflows float64 (its value is beyond about 1.8e308)",
     "invalid": "has no real value (e.g. a negative number to a fractional power, 0/0, sqrt or log of a negative number)",
 }
