@@ -39,7 +39,11 @@ from ...errors import UserError
 
 PREFIX = "expr"
 _TASK_RE = re.compile(r"^expr([0-9]*):(.*)$", re.S)
-MAX_LENGTH = 500
+MAX_LENGTH = 500  # a formula as a person writes it (config, schema)
+# A task text (expr:FORMULA) as it is passed on and read back (command line, files): canonical form
+# spells `1e15` out and spaces every operator, so a 500-character formula can take about 4.5 times
+# as many; this bound keeps every canonical form readable.
+MAX_TASK_LENGTH = 2500
 MAX_DIM = 64
 # Levels of the tree (`-x` is 2). ast.unparse (the canonical form) takes about 3 stack frames a level:
 # 100 levels keep it far below Python's recursion limit; a sum of n terms is n levels.
@@ -117,12 +121,12 @@ def _number(node: ast.Constant, src: str) -> np.float64:
     return np.float64(value)
 
 
-def _checked_tree(text: str, dim: int) -> tuple[ast.Expression, str]:
+def _checked_tree(text: str, dim: int, max_length: int) -> tuple[ast.Expression, str]:
     """The parsed formula and its stripped text; UserError (one line, naming the offending part) if refused."""
     if not isinstance(text, str) or not text.strip():
         raise UserError("expression: must be a non-empty text, e.g. 'sin(3*x) + x**2'")
-    if len(text) > MAX_LENGTH:
-        raise UserError(f"expression {_short(text.strip())}: at most {MAX_LENGTH} characters, got {len(text)}")
+    if len(text) > max_length:
+        raise UserError(f"expression {_short(text.strip())}: at most {max_length} characters, got {len(text)}")
     src = text.strip()
     if "\n" in src:
         raise UserError(f"expression {_short(src)}: must be one line")
@@ -279,27 +283,31 @@ def _run(program: list[tuple], x: np.ndarray):
     return value, first_bad, bad_value
 
 
-def parse(text: str, dim: int = 1) -> ast.Expression:
+def parse(text: str, dim: int = 1, max_length: int = MAX_LENGTH) -> ast.Expression:
     """The checked AST of a formula; UserError (one line, naming the offending part) if refused:
     outside the allow-list, nested too deeply, a number float64 cannot hold, or a constant part
     that is not a finite real number (1/0, 10**309, (-8)**(1/3))."""
-    return _parse(text, dim)[0]
+    return _parse(text, dim, max_length)[0]
 
 
-def _parse(text: str, dim: int):
-    tree, src = _checked_tree(text, dim)
+def _parse(text: str, dim: int, max_length: int):
+    tree, src = _checked_tree(text, dim, max_length)
     return tree, _program(tree, variables(dim), src)
 
 
-def canonical(text: str, dim: int = 1) -> str:
-    """The task text of a formula: 'expr:' (d = 1) or 'exprD:' + its normalised form."""
+def canonical(text: str, dim: int = 1, max_length: int = MAX_LENGTH) -> str:
+    """The task text of a formula: 'expr:' (d = 1) or 'exprD:' + its normalised form (which
+    canonical_task and parse_task read back: at most MAX_TASK_LENGTH characters)."""
     if not isinstance(dim, int) or isinstance(dim, bool) or not 1 <= dim <= MAX_DIM:
         raise UserError(f"expression: dim must be an integer in 1..{MAX_DIM}, got {dim!r}")
-    tree = parse(text, dim)
+    tree = parse(text, dim, max_length)
     try:
         body = ast.unparse(tree)
     except RecursionError:  # not reached within MAX_DEPTH; a last guard for a caller deep in its own stack
         raise UserError(f"expression {text.strip()!r}: nested too deeply") from None
+    if len(body) > MAX_TASK_LENGTH:  # not reached from MAX_LENGTH characters; every task text must read back
+        raise UserError(f"expression {_short(text.strip())}: its canonical form has {len(body)} characters, "
+                        f"at most {MAX_TASK_LENGTH}")
     return f"{PREFIX}{'' if dim == 1 else dim}:{body}"
 
 
@@ -308,7 +316,7 @@ def canonical_task(task: str) -> str:
     if not is_expression(task):
         return task
     dim, text = _split(task)
-    return canonical(text, dim)
+    return canonical(text, dim, MAX_TASK_LENGTH)
 
 
 def parse_task(task: str):
@@ -316,8 +324,8 @@ def parse_task(task: str):
     real numbers at every point, and so must every part of the formula on the way (arctan(1/x) at
     x = 0 is refused: 1/x is infinite there)."""
     dim, text = _split(task)
-    program = _parse(text, dim)[1]
-    shown = canonical(text, dim)
+    program = _parse(text, dim, MAX_TASK_LENGTH)[1]
+    shown = canonical(text, dim, MAX_TASK_LENGTH)
 
     def target(x):
         x = np.asarray(x, dtype=np.float64)
