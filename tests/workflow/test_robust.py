@@ -122,6 +122,7 @@ def test_limits_can_be_raised_explicitly(work):
     ({"experiments.x2_silu.task": {"expr": "log(x)"}}, "task 'expr:log(x)' is not finite at x = [-2.0]"),
     ({"experiments.x2_silu.task": {"expr": "sqrt(x)"}, "experiments.x2_silu.training": {"x_range": [0.0, 1.0]}}, None),
     ({"bridge": {"task": "expr:1/0 + x"}}, "expression '1/0 + x': '1/0' is undefined"),
+    ({"bridge": {"task": "expr:log(x)"}}, "task 'expr:log(x)' is not finite at x = [-2.0]"),
 ])
 def test_a_bad_formula_is_a_config_error_before_any_job(work, changes, message):
     """The config check refuses what the formula parser refuses (every class of it: tests/lottery/test_expressions.py)."""

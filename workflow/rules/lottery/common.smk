@@ -74,7 +74,7 @@ def _experiment(name, spec):
     if 2 in spec["widths"] and hi - lo < 2:
         config_error(f"experiments.{name}.seeds: width 2 is trained, and its algorithms need at least 2 seeds; got {seeds}")
     _check_limits(name, spec, settings, lo, hi)
-    _check_formula_on_data(name, settings)
+    check_formula_on_data(f"experiments.{name}.task", settings)
     return {
         "name": name,
         "task": spec["task"],
@@ -91,9 +91,10 @@ def _experiment(name, spec):
 _MAX_CHECKED_INPUTS = 2_000_000
 
 
-def _check_formula_on_data(name, settings):
-    """A formula that is not finite somewhere on the experiment's data (log(x) on [-2, 2], 1/x at 0)
-    is refused before any job, naming the first bad point, rather than by every training job."""
+def check_formula_on_data(key, settings):
+    """A formula that is not finite somewhere on the data of `settings` (log(x) on [-2, 2], 1/x at 0)
+    is refused before any job, naming the config key and the first bad point, rather than by every
+    training job (the bridge study's rules use it too)."""
     from lottery_scaling.studies.lottery.expressions import is_expression
     from lottery_scaling.studies.lottery.tasks import DataSpec, make_dataset
 
@@ -103,7 +104,7 @@ def _check_formula_on_data(name, settings):
     try:
         make_dataset(DataSpec(task, settings["n_train"], settings["n_test"], tuple(settings["x_range"]), settings["data_seed"]))
     except UserError as exc:
-        config_error(f"experiments.{name}.task: {exc}")
+        config_error(f"{key}: {exc}")
 
 
 def _job_memory_bound():
