@@ -130,3 +130,50 @@ def test_malformed_files_are_one_line_naming_the_file(broken, tmp_path, capsys, 
     assert str(files[how]) in err and MESSAGES[how] in err.split(str(files[how]), 1)[1], err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# a trained-networks file whose task text (settings_json) someone else wrote: every stage that
+# rebuilds the target from it (pairs, width2, distill, the bridge) stops with one line naming the file
+HOSTILE_TASKS = {
+    "expr:1/0 + x": "'1/0' is undefined",
+    "expr:" + "-" * 495 + "x": "nested 496 levels deep",
+    "expr:x + (-8)**(1/3)": "'(-8)**(1/3)' has no real value",
+    "expr:9**9**9**9 * x": "'9**9**9' overflows float64",
+    "expr:" + "1" * 400 + " * x": "too large for float64",
+    "expr:arctan(1/x)": "is not finite at x = [0.0]",  # fine as a formula, not on the file's test points
+    "expr" + "9" * 5000 + ":x": "dimension must be in 1..64",
+    "expr:" + "x+" * 100_000 + "x": "at most 2500 characters",
+}
+REBUILDING = {
+    "pairs": COMMANDS["pairs"], "width2": COMMANDS["width2"], "distill": COMMANDS["distill"],
+    "bridge-alignment": lambda f, o: ["bridge-alignment", f, "--out-neurons", o / "n.csv", "--out-networks", o / "w.csv"],
+    "bridge-emergence": lambda f, o: ["bridge-emergence", f, "--out", o / "e.csv"],
+}
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    from ..conftest import write_networks_file
+
+    d = tmp_path_factory.mktemp("hostile")
+    files = {}
+    for i, task in enumerate(HOSTILE_TASKS):
+        path = d / f"task{i}.h5"
+        z = np.zeros((3, 2))
+        write_networks_file(path, "x2", np.ones((3, 2, 1)), z, z, np.zeros(3))
+        with h5py.File(path, "a") as h5:
+            s = json.loads(h5.attrs["settings_json"])
+            s["task"] = task
+            h5.attrs["settings_json"] = json.dumps(s)
+        files[task] = path
+    return files
+
+
+@pytest.mark.parametrize("task", list(HOSTILE_TASKS), ids=lambda t: t[:20])
+@pytest.mark.parametrize("command", list(REBUILDING))
+def test_a_hostile_formula_in_a_file_is_one_line_naming_the_file(hostile, tmp_path, capsys, command, task):
+    rc, err = run(capsys, *REBUILDING[command](hostile[task], tmp_path))
+    assert rc == 2, err
+    assert str(hostile[task]) in err and HOSTILE_TASKS[task] in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and len(err) < 2000, err
+    assert list(tmp_path.iterdir()) == []

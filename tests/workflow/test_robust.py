@@ -114,3 +114,23 @@ def test_limits_can_be_raised_explicitly(work):
     proc = snakemake(work, text, "-n", "-p")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "--max-memory 2000000000000" in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"experiments.x2_silu.task": {"expr": "1/0 + x"}}, "expression '1/0 + x': '1/0' is undefined"),
+    # fine as a formula, but not on the experiment's data (its x_range): refused before any job too
+    ({"experiments.x2_silu.task": {"expr": "log(x)"}}, "task 'expr:log(x)' is not finite at x = [-2.0]"),
+    ({"experiments.x2_silu.task": {"expr": "sqrt(x)"}, "experiments.x2_silu.training": {"x_range": [0.0, 1.0]}}, None),
+    ({"bridge": {"task": "expr:1/0 + x"}}, "expression '1/0 + x': '1/0' is undefined"),
+    ({"bridge": {"task": "expr:log(x)"}}, "task 'expr:log(x)' is not finite at x = [-2.0]"),
+])
+def test_a_bad_formula_is_a_config_error_before_any_job(work, changes, message):
+    """The config check refuses what the formula parser refuses (every class of it: tests/lottery/test_expressions.py)."""
+    proc = snakemake(work, _config(**changes), "-n")
+    text = proc.stdout + proc.stderr
+    if message is None:
+        assert proc.returncode == 0, text[-3000:]
+        return
+    key = "bridge.task" if "bridge" in changes else "experiments.x2_silu.task"
+    assert proc.returncode != 0 and f"Config error: {key}: " in text and message in text, text[-3000:]
+    assert "Traceback" not in text and len([line for line in text.splitlines() if line.strip()]) <= 2, text

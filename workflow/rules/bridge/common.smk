@@ -46,8 +46,13 @@ def _bridge_settings(scale):
 def _bridge_check():
     if not BRIDGE_ON:
         return
-    if _bridge_input_dim(BRIDGE["task"]) != 1:
+    try:
+        d = _bridge_input_dim(BRIDGE["task"])
+    except UserError as exc:  # an unknown name, or a formula refused (expr:1/0 + x)
+        config_error(f"bridge.task: {exc}")
+    if d != 1:
         config_error(f"bridge.task: the bridge study needs a one-input task, got {BRIDGE['task']}")
+    check_formula_on_data("bridge.task", _bridge_settings(BRIDGE["init_scales"][0]))  # the data do not depend on the scale
     missing = sorted(set(BRIDGE["rewind_widths"]) - set(BRIDGE["widths"]))
     if missing:
         config_error(f"bridge.rewind_widths: {missing} not in bridge.widths {BRIDGE['widths']}")

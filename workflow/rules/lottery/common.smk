@@ -74,6 +74,7 @@ def _experiment(name, spec):
     if 2 in spec["widths"] and hi - lo < 2:
         config_error(f"experiments.{name}.seeds: width 2 is trained, and its algorithms need at least 2 seeds; got {seeds}")
     _check_limits(name, spec, settings, lo, hi)
+    check_formula_on_data(f"experiments.{name}.task", settings)
     return {
         "name": name,
         "task": spec["task"],
@@ -83,6 +84,27 @@ def _experiment(name, spec):
         "settings": settings,
         "run": run_name(settings, defaults),
     }
+
+
+# A formula is evaluated on an experiment's data when the config is read up to this many input
+# numbers (train + test points x d, float64); a larger data set is checked by its training jobs.
+_MAX_CHECKED_INPUTS = 2_000_000
+
+
+def check_formula_on_data(key, settings):
+    """A formula that is not finite somewhere on the data of `settings` (log(x) on [-2, 2], 1/x at 0)
+    is refused before any job, naming the config key and the first bad point, rather than by every
+    training job (the bridge study's rules use it too)."""
+    from lottery_scaling.studies.lottery.expressions import is_expression
+    from lottery_scaling.studies.lottery.tasks import DataSpec, make_dataset
+
+    task = settings["task"]
+    if not is_expression(task) or (settings["n_train"] + settings["n_test"]) * input_dim(task) > _MAX_CHECKED_INPUTS:
+        return
+    try:
+        make_dataset(DataSpec(task, settings["n_train"], settings["n_test"], tuple(settings["x_range"]), settings["data_seed"]))
+    except UserError as exc:
+        config_error(f"{key}: {exc}")
 
 
 def _job_memory_bound():

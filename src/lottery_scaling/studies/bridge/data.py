@@ -9,12 +9,18 @@ from ...errors import UserError
 
 def load(path, need_snapshots: bool = False):
     """A trained-networks file of a d = 1 task (studies/lottery/networks.py)."""
+    from ..lottery.expressions import is_expression
     from ..lottery.networks import read_result
-    from ..lottery.tasks import input_dim
+    from ..lottery.tasks import input_dim, make_dataset
 
     result = read_result(path)
     if input_dim(result.settings.task) != 1:
         raise UserError(f"{path}: the bridge study needs a one-input task, got {result.settings.task}")
+    if is_expression(result.settings.task):  # every stage rebuilds the target from the file's formula: check it now
+        try:
+            make_dataset(result.settings.data_spec())
+        except UserError as exc:
+            raise UserError(f"{path}: {exc}") from None
     if need_snapshots and result.snapshots is None:
         raise UserError(f"{path}: no parameter snapshots; train with the setting snapshots: true")
     return result

@@ -18,7 +18,10 @@ def load_d1(path):
         raise UserError(
             f"{path}: task {result.settings.task} has d = {d}; the pair-and-disentangle stage is defined for d = 1 tasks only"
         )
-    x, y, xt, yt = make_dataset(result.settings.data_spec())
+    try:  # the target is rebuilt from the file's task text: a formula not finite on its data names the file
+        x, y, xt, yt = make_dataset(result.settings.data_spec())
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
     ok = ~np.asarray(result.diverged, dtype=bool)
     ok &= np.isfinite(result.test_loss) & np.isfinite(result.train_loss)
     return result, ok, x, y, xt, yt
