@@ -211,3 +211,13 @@ def test_bad_settings_name_the_setting(kwargs, message):
     with pytest.raises(UserError) as err:
         train_edgepopup(EdgePopupSettings(**values), np.arange(2))
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("seeds", [[], [-1, 2], [0.5], [[1, 2]]])
+def test_bad_seeds_are_one_line(seeds):
+    from lottery_scaling.studies.survey.linearised import train_linearised
+
+    for call in (lambda: train_edgepopup(EdgePopupSettings("x2", "silu", 3), seeds),
+                 lambda: train_linearised(TrainSettings("x2", "silu", 3), seeds)):
+        with pytest.raises(UserError, match=r"seeds must be a non-empty list of integers >= 0, got "):
+            call()

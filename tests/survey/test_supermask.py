@@ -161,3 +161,11 @@ def test_kept_count_and_bad_keep():
     with pytest.raises(UserError, match="scope must be one of global, layer, got 'row'"):
         sm.zhou_masks({"w": np.ones((1, 2, 1)), "v": np.ones((1, 2))}, {"w": np.ones((1, 2, 1)), "v": np.ones((1, 2))},
                       0.5, scope="row")
+
+
+def test_mismatched_parameters_name_the_weight():
+    initial = {"w": np.ones((2, 3, 1)), "v": np.ones((2, 3))}
+    with pytest.raises(UserError, match=r"weight 'v' has shape \(2, 3\) at init but \(2, 4\) at the end"):
+        sm.zhou_masks(initial, {"w": np.ones((2, 3, 1)), "v": np.ones((2, 4))}, 0.5)
+    with pytest.raises(UserError, match="weight 'v' is missing"):
+        sm.zhou_masks(initial, {"w": np.ones((2, 3, 1))}, 0.5)

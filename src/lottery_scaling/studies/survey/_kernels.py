@@ -12,8 +12,9 @@ Edge-popup reuses the lottery kernels' forward and backward passes unchanged: th
 is an ordinary network with parameters theta0 * mask, so its loss and its gradient with respect
 to the masked weights are exactly what the lottery trainer computes (the same SIMD sums, the
 paired SiLU form, the wide fused step), and the straight-through estimator only multiplies that
-gradient by the frozen weight. The linearised network's features act(z0) and v0 act'(z0) are
-computed once per network and kept (2 x N x M); a step is then two streams over them.
+gradient by the frozen weight (and the sign of the score, see edgepopup.py). The linearised
+network's features act(z0) and v0 act'(z0) are computed once per network and kept (2 x N x M);
+a step is then two streams over them.
 """
 
 from __future__ import annotations

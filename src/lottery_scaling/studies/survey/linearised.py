@@ -110,16 +110,14 @@ def train_linearised(settings: TrainSettings, seeds, threads: int | None = None)
 
     from . import _kernels
     from ..lottery import _kernels as lottery_kernels
-    from .edgepopup import set_numba_threads
+    from .edgepopup import check_seeds, set_numba_threads
 
     settings = settings.resolved()
     if settings.dtype != "float64":
         raise UserError(f"the linearised trainer runs in float64 only, got dtype {settings.dtype!r}")
     if settings.snapshots:
         raise UserError("the linearised trainer keeps no snapshots; set snapshots to false")
-    seeds = np.asarray(seeds, dtype=np.int64)
-    if seeds.ndim != 1 or seeds.size == 0:
-        raise UserError("seeds must be a non-empty 1-d list of integers")
+    seeds = check_seeds(seeds)
     set_numba_threads(threads)
     N = settings.width
     x_train, y_train, x_test, y_test = tasks.make_dataset(settings.data_spec())

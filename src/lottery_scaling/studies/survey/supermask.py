@@ -117,6 +117,11 @@ def zhou_masks(initial: Mapping[str, np.ndarray], final: Mapping[str, np.ndarray
                names: Sequence[str] = LOTTERY_PRUNABLE, scope: str = "global",
                layers: Sequence[Sequence[str]] = LOTTERY_LAYERS) -> dict:
     """Zhou et al.'s "large final, same sign" masks of the named weights (see the module docstring)."""
+    for n in names:
+        if n not in initial or n not in final:
+            raise UserError(f"weight {n!r} is missing from the initial or the final parameters")
+        if np.shape(initial[n]) != np.shape(final[n]):
+            raise UserError(f"weight {n!r} has shape {np.shape(initial[n])} at init but {np.shape(final[n])} at the end")
     scores = {n: zhou_scores(initial[n], final[n]) for n in names}
     return top_k_masks(scores, keep, scope_groups(names, scope, layers))
 
