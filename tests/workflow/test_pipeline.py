@@ -391,3 +391,18 @@ def test_a_results_path_that_no_path_pattern_can_carry_is_refused(pipeline, resu
     assert proc.returncode != 0 and "Config error: results:" in text and shown in text, text[-2000:]
     assert "Traceback" not in text
     assert len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def test_every_command_keeps_each_results_path_in_one_word(pipeline):
+    # What the shell sees: every command of every job (params included), split as the shell
+    # would split it; a word holding part of the results path must hold all of it.
+    import shlex
+
+    work, config = pipeline
+    proc = snakemake(work, "-n", "-p", "--forceall", "--configfile", str(config))
+    commands = re.findall(r"^Shell command: (.*)$", proc.stdout + proc.stderr, re.M)
+    assert len(commands) > 50
+    for command in commands:
+        words = shlex.split(command)
+        pieces = [w for w in words if "PWNED" in w or "res dir" in w]
+        assert pieces and all(str(results_of(work)) in w for w in pieces), command

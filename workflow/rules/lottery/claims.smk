@@ -39,7 +39,7 @@ rule claims_analysis:
         f"{R}/logs/claims/analysis.log",
     params:
         experiments=" ".join(
-            f"--experiment {name} {shlex.quote(e['task'])} {e['activation']} {R}/{name}" for name, e in sorted(EXPERIMENTS.items())
+            f"--experiment {name} {shlex.quote(e['task'])} {e['activation']} {shlex.quote(f'{R}/{name}')}" for name, e in sorted(EXPERIMENTS.items())
         ),
         thresholds=shlex.quote(json.dumps(CLAIMS, sort_keys=True)),
     resources:
@@ -73,7 +73,7 @@ rule appendix_claims:
         f"{R}/logs/claims/appendix.log",
     params:
         experiments=" ".join(
-            f"--experiment {n} {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {R}/{n}" for n in APPENDIX_EXPERIMENTS
+            f"--experiment {n} {shlex.quote(EXPERIMENTS[n]['task'])} {EXPERIMENTS[n]['activation']} {shlex.quote(f'{R}/{n}')}" for n in APPENDIX_EXPERIMENTS
         ),
         settings=shlex.quote(json.dumps(APPENDIX.as_dict(), sort_keys=True)),
     resources:
