@@ -47,6 +47,8 @@ _GLOBALS = {
     ("numpy", "ndarray"): "ndarray",
     ("numpy", "dtype"): "dtype",
     ("_codecs", "encode"): "encode",
+    ("__builtin__", "bytes"): "bytes",  # how protocol <= 2 writes b"" (the data of a zero-row array)
+    ("builtins", "bytes"): "bytes",
 }
 _LATIN1 = ("latin1", "latin-1")
 _BYTES_OPS = {"STRING", "BINSTRING", "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8"}
@@ -178,6 +180,10 @@ def _call(fn, args):
             except UnicodeEncodeError:
                 raise _Refused("_codecs.encode of text that is not latin-1") from None
         return _Text("bytes", text)
+    if fn.role == "bytes":
+        if args != ():
+            raise _Refused("bytes called with arguments (protocol 2 writes only b'' as bytes())")
+        return _Text("bytes", b"")
     if fn.role == "_reconstruct":
         if not (len(args) == 3 and isinstance(args[0], _Global) and args[0].role == "ndarray"
                 and isinstance(args[1], tuple) and len(args[1]) == 1 and _is_int(args[1][0], 0)
