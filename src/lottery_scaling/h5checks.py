@@ -186,13 +186,14 @@ class H5Reader:
         value = self.attr(name, where, default)
         if value is default and default is not KeyError:
             return value
+        label = f"{where}/{name}" if where else name
         if isinstance(value, (bytes, np.bytes_)):
             try:
                 value = bytes(value).decode("utf-8")
             except UnicodeDecodeError:
-                value = None
+                self.fail(f"attribute {label} must be text, found bytes that are not UTF-8")
         if not isinstance(value, str):
-            self.fail(f"attribute {f'{where}/{name}' if where else name} must be text, found {value_text(value)}")
+            self.fail(f"attribute {label} must be text, found {value_text(value)}")
         return value
 
     def int_attr(self, name: str, where: str = "", low: int | None = None) -> int:
