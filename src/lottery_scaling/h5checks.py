@@ -39,10 +39,12 @@ def dtype_word(dt: np.dtype) -> str:
 def value_text(value) -> str:
     """A value for a message, short and on one line."""
     if isinstance(value, (np.floating, float)):
-        return repr(float(value))
-    if isinstance(value, (np.integer, int)) and not isinstance(value, (bool, np.bool_)):
-        return str(int(value))
-    text = repr(value.item() if isinstance(value, np.generic) else value)
+        text = repr(float(value))
+    elif isinstance(value, (np.integer, int)) and not isinstance(value, (bool, np.bool_)):
+        value = int(value)
+        text = str(value) if abs(value) < 10**40 else f"an integer of {value.bit_length()} bits"
+    else:
+        text = repr(value.item() if isinstance(value, np.generic) else value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -211,8 +213,15 @@ class H5Reader:
         text = self.text_attr(name, where)
         try:
             return json.loads(text)
-        except ValueError as exc:
-            self.fail(f"attribute {f'{where}/{name}' if where else name} is not JSON ({exc})")
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past Python's stack
+            self.fail(f"attribute {f'{where}/{name}' if where else name} is not JSON ({value_text(str(exc))})")
+
+    def format_attr(self) -> str | None:
+        """The root attribute `format` as text, or None (missing or not text): for the caller's own message."""
+        value = self.attr("format", default=None)
+        if isinstance(value, (bytes, np.bytes_)):
+            value = bytes(value).decode("utf-8", "replace")
+        return value if isinstance(value, str) else None
 
     def all_attrs(self, where: str = "") -> dict:
         obj = self.node(where, "group") if where else self.h5

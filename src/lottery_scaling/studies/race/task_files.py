@@ -60,9 +60,7 @@ def load_task(dataset: str, n: int, data_seed: int = 0, cifar_dir=None) -> data.
 def read_dataset(path) -> data.TaskData:
     """A file of race-prepare-data, every dataset and attribute checked (module docstring)."""
     with H5Reader(path) as f:
-        fmt = f.attr("format", default=None)
-        if isinstance(fmt, (bytes, np.bytes_)):
-            fmt = bytes(fmt).decode("utf-8", "replace")
+        fmt = f.format_attr()
         if fmt != data.FORMAT:
             f.fail(f"not a race data set file (format {fmt!r})")
         return read_task_group(f, "")

@@ -10,7 +10,8 @@ slots, d neurons, D inputs; slots past a run's stop step hold NaN / step -1):
       snapshot order: init, early, before_drop, end (attribute `names`)
   task/ the prepared data set (x_train ... index_test, provenance attributes)
 Root attributes: format, every training setting (and `settings_json`), the form used,
-dataset provenance, software versions, train_seconds. Written with `atomic_path`.
+dataset provenance, software versions, train_seconds. Written with `atomic_path`; `read_runs`
+checks every dataset against this layout and the trainer's rules before anything uses it.
 """
 
 from __future__ import annotations
@@ -130,9 +131,7 @@ def read_runs(path) -> Runs:
     from .task_files import read_task_group
 
     with H5Reader(path) as f:
-        fmt = f.attr("format", default=None)
-        if isinstance(fmt, (bytes, np.bytes_)):
-            fmt = bytes(fmt).decode("utf-8", "replace")
+        fmt = f.format_attr()
         if fmt != FORMAT:
             f.fail(f"not a race runs file (format {fmt!r})")
         settings = _settings_of(f)
@@ -163,6 +162,8 @@ def _settings_of(f) -> dict:
     """The training settings of settings_json (every RaceSettings field, of its type, checked)."""
     from dataclasses import asdict, fields
 
+    from lottery_scaling.h5checks import value_text
+
     from .trainer import RaceSettings
 
     values = f.json_attr("settings_json")
@@ -175,11 +176,14 @@ def _settings_of(f) -> dict:
         f.fail(f"settings_json: unknown setting(s) {', '.join(unknown)}")
     for name, value in values.items():
         kind = type(getattr(defaults, name))
-        ok = (type(value) is int if kind is int else
-              type(value) in (int, float) and np.isfinite(value) if kind is float else isinstance(value, kind))
+        if kind is int:  # the kernels take int64
+            ok, words = type(value) is int and abs(value) < 2**62, "an integer (below 2^62)"
+        elif kind is float:
+            ok, words = type(value) in (int, float) and abs(value) < 1e300, "a finite number"
+        else:
+            ok, words = isinstance(value, kind), "text"
         if not ok:
-            f.fail(f"settings_json: {name} must be {'an integer' if kind is int else 'a finite number' if kind is float else 'text'}, "
-                   f"got {value!r}")
+            f.fail(f"settings_json: {name} must be {words}, got {value_text(value)}")
     try:
         settings = RaceSettings(**values).check()
     except UserError as exc:
