@@ -10,7 +10,8 @@ slots, d neurons, D inputs; slots past a run's stop step hold NaN / step -1):
       snapshot order: init, early, before_drop, end (attribute `names`)
   task/ the prepared data set (x_train ... index_test, provenance attributes)
 Root attributes: format, every training setting (and `settings_json`), the form used,
-dataset provenance, software versions, train_seconds. Written with `atomic_path`.
+dataset provenance, software versions, train_seconds. Written with `atomic_path`; `read_runs`
+checks every dataset against this layout and the trainer's rules before anything uses it.
 """
 
 from __future__ import annotations
@@ -123,21 +124,133 @@ class Runs:
 
 
 def read_runs(path) -> Runs:
-    import h5py
+    """A runs file of race-train with every dataset checked against the layout (module docstring)
+    and the settings that made it; any problem is one UserError naming the file and the dataset."""
+    from lottery_scaling.h5checks import H5Reader
 
+    from .task_files import read_task_group
+
+    with H5Reader(path) as f:
+        fmt = f.format_attr()
+        if fmt != FORMAT:
+            f.fail(f"not a race runs file (format {fmt!r})")
+        settings = _settings_of(f)
+        task = read_task_group(f, "task")
+        R = f.shape("seed", 1)[0]
+        K = f.shape("ckpt_step", 2)[1]
+        d, D = settings["width"], task.inputs
+        if R < 1:
+            f.fail("dataset seed is empty, expected at least one run")
+        if not 2 <= K <= settings["checkpoints"] + 2:
+            f.fail(f"dataset ckpt_step has {K} checkpoint slots, expected 2 to checkpoints + 2 = {settings['checkpoints'] + 2}")
+        out = {name: f.array(name, "iu", (R,)) for name in ("seed", "status", "stop_step", "epochs")}
+        out["ckpt_step"] = f.array("ckpt_step", "iu", (R, K))
+        out["neuron"] = {name: f.array(f"neuron/{name}", "iuf", (R, K, d)) for name in (*NEURON_FIELDS, "wv_norm")}
+        out["run"] = {name: f.array(f"run/{name}", "iuf", (R, K)) for name in RUN_FIELDS}
+        shapes = {"W": (R, 4, d, D), "b": (R, 4, d), "V": (R, 4, 2, d), "c": (R, 4, 2)}
+        out["snap"] = {name: f.array(f"snapshot/{name}", "iuf", shape) for name, shape in shapes.items()}
+        out["snap"]["step"] = f.array("snapshot/step", "iu", (R, 4))
+        names = f.json_attr("names", "snapshot")
+        if names != list(SNAPSHOTS):
+            f.fail(f"attribute snapshot/names is {names!r}, expected {list(SNAPSHOTS)}")
+        _check_runs(f, out, settings, task.n)
+        out["attrs"] = f.all_attrs()
+    return Runs(settings=settings, task=task, **out)
+
+
+def _settings_of(f) -> dict:
+    """The training settings of settings_json (every RaceSettings field, of its type, checked)."""
+    from dataclasses import asdict, fields
+
+    from lottery_scaling.h5checks import value_text
+
+    from .trainer import RaceSettings
+
+    values = f.json_attr("settings_json")
+    if not isinstance(values, dict):
+        f.fail("attribute settings_json must be a JSON object of training settings")
+    defaults = RaceSettings()
+    known = {field.name for field in fields(RaceSettings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        f.fail(f"settings_json: unknown setting(s) {', '.join(unknown)}")
+    for name, value in values.items():
+        kind = type(getattr(defaults, name))
+        if kind is int:  # the kernels take int64
+            ok, words = type(value) is int and abs(value) < 2**62, "an integer (below 2^62)"
+        elif kind is float:
+            ok, words = type(value) in (int, float) and abs(value) < 1e300, "a finite number"
+        else:
+            ok, words = isinstance(value, kind), "text"
+        if not ok:
+            f.fail(f"settings_json: {name} must be {words}, got {value_text(value)}")
     try:
-        with h5py.File(path, "r") as h5:
-            if h5.attrs.get("format") != FORMAT:
-                raise UserError(f"{path}: not a race runs file (format {h5.attrs.get('format')!r})")
-            out = {k: h5[k][()] for k in ("seed", "status", "stop_step", "epochs", "ckpt_step")}
-            out["neuron"] = {k: h5["neuron"][k][()] for k in h5["neuron"]}
-            out["run"] = {k: h5["run"][k][()] for k in h5["run"]}
-            out["snap"] = {k: h5["snapshot"][k][()] for k in h5["snapshot"]}
-            out["attrs"] = dict(h5.attrs)
-            out["settings"] = json.loads(h5.attrs["settings_json"])
-            out["task"] = data.read_dataset_group(h5["task"])
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read as HDF5 ({exc})") from None
-    except KeyError as exc:
-        raise UserError(f"{path}: incomplete race runs file (missing {exc})") from None
-    return Runs(**out)
+        settings = RaceSettings(**values).check()
+    except UserError as exc:
+        f.fail(f"settings_json: {exc}")
+    if settings.init_seed < 0:
+        f.fail(f"settings_json: init_seed must be an integer >= 0, got {settings.init_seed}")
+    return asdict(settings)
+
+
+def _check_runs(f, out: dict, settings: dict, n: int) -> None:
+    """Values of a runs file against the trainer's rules (trainer and _kernels docstrings)."""
+    seed, status, stop, epochs, ckpt = (out[k] for k in ("seed", "status", "stop_step", "epochs", "ckpt_step"))
+    f.require("seed", seed, seed >= 0, "a run seed >= 0")
+    ordered = np.sort(seed)
+    if np.any(ordered[1:] == ordered[:-1]):
+        f.fail(f"dataset seed holds {int(ordered[1:][ordered[1:] == ordered[:-1]][0])} twice, expected distinct runs")
+    f.require("status", status, np.isin(status, (0, 1, 2)), "0 (capped), 1 (converged) or 2 (diverged)")
+    f.require("epochs", epochs, (epochs >= 1) & (epochs <= settings["max_epochs"]),
+              f"1 to max_epochs = {settings['max_epochs']} epochs")
+    per_epoch = -(-n // settings["batch"])  # a run stops at the end of an epoch
+    f.require("stop_step", stop, (stop > (epochs - 1) * per_epoch) & (stop <= epochs * per_epoch),
+              f"the step count of the run's epochs ({per_epoch} steps each)")
+    taken = ckpt >= 0
+    f.require("ckpt_step", ckpt, taken | (ckpt == -1), "a step >= 0, or -1 for a checkpoint not taken")
+    f.require("ckpt_step", ckpt, ckpt <= stop[:, None], "a step within the run (at most its stop_step)")
+    first = np.zeros(ckpt.shape, bool)
+    first[:, 0] = True
+    f.require("ckpt_step", ckpt, ~first | (ckpt == 0), "step 0 in the first slot (the initial network)")
+    increasing = np.ones(ckpt.shape, bool)
+    increasing[:, 1:] = ~taken[:, 1:] | (taken[:, :-1] & (ckpt[:, 1:] > ckpt[:, :-1]))
+    f.require("ckpt_step", ckpt, increasing, "steps increasing from slot to slot, untaken (-1) slots only at the end")
+    last = np.zeros(ckpt.shape, bool)
+    last[np.arange(ckpt.shape[0]), taken.sum(axis=1) - 1] = True
+    f.require("ckpt_step", ckpt, ~last | (ckpt == stop[:, None]), "the run's stop step (stop_step) in its last checkpoint")
+    step = out["snap"]["step"]
+    f.require("snapshot/step", step, (step >= -1) & (step <= stop[:, None]), "-1 or a step within the run (at most its stop_step)")
+    at_checkpoint = (step[:, :, None] == np.where(taken, ckpt, -2)[:, None, :]).any(axis=2)
+    f.require("snapshot/step", step, (step == -1) | at_checkpoint, "-1 or a step of the run's checkpoints (ckpt_step)")
+    which = np.arange(4)[None, :]
+    f.require("snapshot/step", step, (which != 0) | (step == 0), "step 0 for the init snapshot (slot 0)")
+    f.require("snapshot/step", step, (which != 3) | (step == stop[:, None]), "the run's stop step for the end snapshot (slot 3)")
+    # numbers of runs that did not diverge, where a checkpoint or snapshot was taken
+    alive = (status != 2)[:, None] & taken
+    in_run = {
+        "train_loss": ((0, np.inf), "a finite loss >= 0"), "test_loss": ((0, np.inf), "a finite loss >= 0"),
+        "train_acc": ((0, 1), "an accuracy in [0, 1]"), "test_acc": ((0, 1), "an accuracy in [0, 1]"),
+        "aligned_fraction": ((0, 1), "a fraction in [0, 1]"),
+    }
+    for name, ((lo, hi), words) in in_run.items():
+        values = out["run"][name]
+        f.require(f"run/{name}", values, ~alive | (np.isfinite(values) & (values >= lo) & (values <= hi)),
+                  f"{words} (a checkpoint of a run that did not diverge)")
+    tol = 1e-9
+    in_neuron = {
+        "w_norm": (lambda v: np.isfinite(v) & (v >= 0), "a finite norm >= 0"),
+        "v_norm": (lambda v: np.isfinite(v) & (v >= 0), "a finite norm >= 0"),
+        "wv_norm": (lambda v: np.isfinite(v) & (v >= 0), "a finite norm >= 0"),
+        "bias": (np.isfinite, "a finite bias"),
+        "n_eff": (lambda v: (v >= 0) & (v <= n) & (v == np.round(v)), f"a whole number of samples 0..{n}"),
+        "cos_v": (lambda v: np.isnan(v) | (np.abs(v) <= 1 + tol), "a cosine in [-1, 1] (or NaN for v = 0)"),
+        "angle": (lambda v: np.isnan(v) | ((v >= -tol) & (v <= 180 + tol)), "an angle in [0, 180] degrees (or NaN)"),
+    }
+    for name, (rule, words) in in_neuron.items():
+        values = out["neuron"][name]
+        f.require(f"neuron/{name}", values, ~alive[:, :, None] | rule(values), f"{words} (a checkpoint of a run that did not diverge)")
+    reached = (status != 2)[:, None] & (step >= 0)
+    for name, values in out["snap"].items():
+        if name != "step":
+            f.require(f"snapshot/{name}", values, ~reached.reshape(reached.shape + (1,) * (values.ndim - 2)) |
+                      np.isfinite(values), "finite parameters (a snapshot taken in a run that did not diverge)")

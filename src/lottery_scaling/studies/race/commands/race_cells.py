@@ -24,7 +24,7 @@ def configure(p) -> None:
 def run(args) -> int:
     from lottery_scaling.tables import write_csv
 
-    from ..data import read_dataset
+    from ..task_files import read_dataset
     from ..stable_cells import CELL_COLUMNS, cell_rows
 
     rows = []

@@ -19,7 +19,7 @@ def add_data_options(p, required_n=True) -> None:
 
 
 def load_from_args(args):
-    from ..data import load_task
+    from ..task_files import load_task  # CIFAR-10 batches checked before the core unpickles them
 
     if args.dataset == "digits" and args.cifar_dir is not None:
         from lottery_scaling.errors import UserError

@@ -51,12 +51,12 @@ def run(args) -> int:
         os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
     from lottery_scaling.errors import UserError
 
-    from .. import data, trainer, trajectories
+    from .. import task_files, trainer, trajectories
 
     if args.data is not None:
         if args.n is not None or args.cifar_dir is not None:
             raise UserError("--data replaces --dataset/--n/--cifar-dir; give one or the other")
-        task = data.read_dataset(args.data)
+        task = task_files.read_dataset(args.data)
     else:
         if args.n is None:
             raise UserError("give --n (training samples) or a prepared --data file")
