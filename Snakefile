@@ -1,4 +1,4 @@
-# lottery-scaling: one pipeline, one folder of rules per study (see README.md, "Pipeline layout").
+# lottery-scaling: one pipeline, one folder of rules per study (docs/development.md, Layout).
 # Lottery study: train-per-width -> histogram -> pair-and-disentangle -> synergy -> fit, plus
 # figures; every study adds rows to one claims table; one HTML report (snakemake --report).
 from snakemake.utils import min_version
@@ -50,7 +50,7 @@ localrules:
 
 
 # On SLURM (profiles/slurm): report cancelled/preempted jobs as failures and refuse jobs
-# larger than a node before submission (issue 12; src/lottery_scaling/slurm.py). A no-op
+# larger than a node before submission (docs/slurm.md; src/lottery_scaling/slurm.py). A no-op
 # for every other executor.
 onstart:
     from lottery_scaling.slurm import on_start

@@ -1,4 +1,4 @@
-"""Project-side fixes for runs through snakemake-executor-plugin-slurm (issue 12).
+"""Project-side fixes for runs through snakemake-executor-plugin-slurm (docs/slurm.md).
 
 The Snakefile's ``onstart`` handler calls :func:`on_start`; it does nothing unless the run's
 executor is ``slurm``. It then makes two changes to how the plugin (2.8.0, the newest release

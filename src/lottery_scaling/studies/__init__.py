@@ -3,7 +3,7 @@
 - `lottery`: "A Neural Scaling Law from Lottery Ticket Ensembling" (Liu & Tegmark): the
   trainer, the analysis stages and the pair-and-disentangle stage.
 - `race`: "It's Not a Lottery, It's a Race".
-- `bridge`: between the two papers (issue 15): tickets born aligned? do they survive rewinding?
+- `bridge`: between the two papers (docs/bridge.md): tickets born aligned? do they survive rewinding?
 
 A study's command-line subcommands are the modules of its `commands` subpackage (see cli.py);
 its trainer core (the modules whose code decides its numbers) is listed in provenance.py.

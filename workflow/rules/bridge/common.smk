@@ -1,4 +1,4 @@
-# Helpers of the bridge study's rules (issue 15, "Between the two papers"): its runs (the lottery
+# Helpers of the bridge study's rules (docs/bridge.md): its runs (the lottery
 # trainer with init_scale and snapshots), the paths of its outputs and its settings. Every rule file
 # of the study needs only this file and ../common.smk. Without a `bridge:` section nothing is added.
 from lottery_scaling.provenance import core_hash as _bridge_core_hash

@@ -1,4 +1,4 @@
-# Claims table (SPEC section 3): the analysis stages judge the paper's claims; every stage that
+# Claims table (docs/lottery.md, Claims): the analysis stages judge the paper's claims; every stage that
 # judges claims appends a CSV of claim rows to CLAIM_PARTS; `claims_table` concatenates them
 # into {R}/claims.csv. Columns: see lottery_scaling/claims.py (claim, experiment, statistic,
 # value, ci_low, ci_high, threshold, verdict, detail).
@@ -49,7 +49,7 @@ rule claims_analysis:
         "lottery-scaling claims {params.experiments} --thresholds {params.thresholds} --out {output:q} > {log:q} 2>&1"
 
 
-# Appendix A (SPEC section 5): three claims per judged experiment, only when the config has more
+# Appendix A (docs/lottery.md, Appendix A): three claims per judged experiment, only when the config has more
 # than one target (so single-target configurations keep their claims table as it was).
 APPENDIX_CLAIMS = f"{R}/claims/appendix.csv"
 APPENDIX_TABLE = f"{R}/claims/appendix_table.csv"

@@ -330,7 +330,7 @@ def _experiments_of_slug(slug):
     return [(n, e) for n, e in sorted(EXPERIMENTS.items()) if e["task"] == TASK_OF_SLUG[slug]]
 
 
-# ---- Appendix A (every target; SPEC section 5): figures and claims only when the config has more than one target ----
+# ---- Appendix A (every target; docs/lottery.md): figures and claims only when the config has more than one target ----
 from lottery_scaling.studies.lottery.appendix import CLAIM_IDS as APPENDIX_CLAIM_IDS, AppendixSettings
 
 try:

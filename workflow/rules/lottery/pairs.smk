@@ -1,4 +1,4 @@
-# Lottery study, stage 3, pair-and-disentangle (SPEC section 2 item 3; paper section 3, appendices B-D).
+# Lottery study, stage 3, pair-and-disentangle (docs/lottery.md, Stages and outputs; paper section 3, appendices B-D).
 # Runs for experiments with d = 1 tasks only: symmetric neurons are pairs (w, b) ~ (-w, b) of
 # scalar-input neurons. For d > 1 experiments a note file says the stage was skipped.
 # Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}_pairs_*.{png,pdf}

@@ -15,7 +15,7 @@ rule train_chunk:
         f"{R}/logs/train/{{run}}/N{{width}}/seeds{{lo}}-{{hi}}.log",
     params:
         settings=lambda wc: train_cli_args(RUNS[wc.run]),
-        core=LOTTERY_CORE_HASH,  # a change of the trainer's numerics retrains (see README)
+        core=LOTTERY_CORE_HASH,  # a change of the trainer's numerics retrains (docs/development.md, reruns)
     threads: TRAIN_THREADS
     resources:
         runtime=_train_runtime,

@@ -1,4 +1,4 @@
-# Race study, claims rows of each experiment (SPEC section 6), appended to the shared claims table.
+# Race study, claims rows of each experiment (docs/race.md, Claims), appended to the shared claims table.
 
 
 localrules:

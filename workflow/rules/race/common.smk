@@ -1,4 +1,4 @@
-# Helpers of the race study's rules (SPEC section 6): experiments of the config section `race`,
+# Helpers of the race study's rules (docs/race.md): experiments of the config section `race`,
 # the settings each one trains, run names, paths of every output, and the option strings of
 # the commands (so each rule file of the study needs only this file and ../common.smk).
 from lottery_scaling.provenance import core_hash

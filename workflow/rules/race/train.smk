@@ -13,7 +13,7 @@ rule race_train:
         f"{R}/logs/race/train/{{race_run}}.log",
     params:
         options=_race_train_options,
-        core=RACE_CORE_HASH,  # a change of the race trainer's numerics retrains (see README)
+        core=RACE_CORE_HASH,  # a change of the race trainer's numerics retrains (docs/development.md, reruns)
     threads: RACE_THREADS
     resources:
         runtime=_race_train_runtime,

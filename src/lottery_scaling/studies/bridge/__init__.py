@@ -1,4 +1,4 @@
-"""Between the two papers (issue 15): are lottery tickets born aligned, and do they survive rewinding?
+"""Between the two papers (docs/bridge.md): are lottery tickets born aligned, and do they survive rewinding?
 
 Liu & Tegmark call the best mirror pair of neurons of a trained network a "lottery ticket";
 the race paper explains tickets by alignment at initialisation (for ReLU classifiers). This

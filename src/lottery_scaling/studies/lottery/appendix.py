@@ -1,4 +1,4 @@
-"""Appendix A of the first paper: its three observations judged per target (SPEC section 5).
+"""Appendix A of the first paper: its three observations judged per target (docs/lottery.md, Appendix A).
 
 Claims (one row per judged experiment; experiments whose activation is in `activations`):
 
@@ -25,7 +25,7 @@ Claims (one row per judged experiment; experiments whose activation is in `activ
 
 Each row's `detail` gives the paper's qualitative statement beside the numbers.
 
-`summary_rows` gives one row per judged experiment for the README-style table (TABLE_COLUMNS): the
+`summary_rows` gives one row per judged experiment for the table of the docs (TABLE_COLUMNS): the
 median test MSE at `table_widths` (2, 10, 50), the exponent on fit range `table_range` (n1 =
 [10, 50]) with its interval, and the class found beside the paper's.
 """

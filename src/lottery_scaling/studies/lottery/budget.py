@@ -2,8 +2,8 @@
 
 `train_memory_bytes` estimates the arrays of one `lottery-scaling train` run (the command
 refuses a run whose estimate exceeds `--max-memory`, by default this machine's memory; the
-pipeline checks the same estimate for its largest training job at parse time, see README
-"Limits"). The estimate follows trainer.train: initial parameters (float64) and their copies,
+pipeline checks the same estimate for its largest training job at parse time, see docs/cli.md,
+Limits). The estimate follows trainer.train: initial parameters (float64) and their copies,
 the loss curves, the data, each thread's kernel workspace and the blocked loss evaluation.
 """
 

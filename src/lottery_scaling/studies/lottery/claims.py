@@ -1,4 +1,4 @@
-"""The first paper's claims (SPEC section 3) judged from the lottery study's analysis tables.
+"""The first paper's claims (docs/lottery.md, Claims) judged from the lottery study's analysis tables.
 
 Rows have the shared claims-table columns (lottery_scaling.claims.COLUMNS). Thresholds come
 from the `claims` section of the config; a claim whose data is not produced by the current

@@ -1,4 +1,4 @@
-"""Scaling-law fit of median test loss versus width (SPEC section 2, stage "fit"; paper Fig 1c, 7, 8).
+"""Scaling-law fit of median test loss versus width (docs/lottery.md, Stages and outputs: fit; paper Fig 1c, 7, 8).
 
 Power law: median loss = A * N^(-alpha), fitted by least squares on log10(median) against
 log10(N) over the trained widths inside a width range [lo, hi] (inclusive). The interval of

@@ -1,4 +1,4 @@
-"""Loss histograms on a log axis and their robust modes (SPEC section 2, stage "histogram").
+"""Loss histograms on a log axis and their robust modes (docs/lottery.md, Stages and outputs: histogram).
 
 Method (all on x = log10 of the test MSE of the non-diverged seeds):
 

@@ -1,6 +1,6 @@
 """The trained-networks HDF5 file of the lottery study: one chunk of seeds, or all seeds of one width (merged).
 
-Layout (see README, "HDF5 layout"): datasets seed (S,), w (S,N,d), b (S,N), v (S,N),
+Layout (docs/cli.md, HDF5 layout): datasets seed (S,), w (S,N,d), b (S,N), v (S,N),
 c (S,), train_loss (S,), test_loss (S,), diverged (S,), loss_curve (S,K),
 curve_step (K,); root attributes hold every training setting, the format name and the
 versions of the software that made the file. Files are written to a temporary name in

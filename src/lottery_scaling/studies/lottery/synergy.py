@@ -1,4 +1,4 @@
-"""Ensembling versus synergy (SPEC section 2, stage "synergy"; paper Fig 4).
+"""Ensembling versus synergy (docs/lottery.md, Stages and outputs: synergy; paper Fig 4).
 
 If a width-N network were nothing but an ensemble of two independent width-N/2 networks whose
 errors add like independent noise, its loss would be L = (1/L_a + 1/L_b)^-1 (half the

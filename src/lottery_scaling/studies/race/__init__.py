@@ -1,4 +1,4 @@
-"""Second study: "It's Not a Lottery, It's a Race" (SPEC section 6, issue 11).
+"""Second study: "It's Not a Lottery, It's a Race" (docs/race.md).
 
 Modules: `data` (digits / CIFAR-10 two-class tasks), `trainer` over `_kernels` (numba SGD
 with momentum, per-neuron trajectories), `trajectories` (HDF5 file of a training setting),

@@ -1,4 +1,4 @@
-"""Claims rows of the race study (SPEC section 6), judged from the analysis tables.
+"""Claims rows of the race study (docs/race.md, Claims and their thresholds), judged from the analysis tables.
 
 Each row uses the shared row type (`lottery_scaling.claims.row`); ids start with `race_`. Values
 are medians over the runs of the experiment's main setting (n, width, sigma) unless the

@@ -1,4 +1,4 @@
-"""Fourth study: the survey's questions (SPEC section 8, issue 22), numerical core only.
+"""Fourth study: the survey's questions (docs/survey.md), numerical core only.
 
 - `supermask`: Zhou et al.'s (2019) "large final, same sign" masks applied to the untrained
   network (kept weights at init or signed constants) against random masks of the same size;

@@ -4,7 +4,7 @@ Zhou et al.'s best criterion, "large final, same sign": a weight's score is its 
 |w_final| if its final sign equals its initial sign (w_final * w_init > 0), and it is excluded
 (never kept) otherwise. The kept weights are the largest scores of a group, ranked per network:
 
-- `scope="global"`: all prunable weights in one ranking (the default, as asked in issue 22; in
+- `scope="global"`: all prunable weights in one ranking (the default, docs/survey.md; in
   the lottery network the first layer's weights are O(1) and the output weights O(1/sqrt(N)),
   so a global ranking favours the first layer: compare with "layer");
 - `scope="layer"`: each layer ranked on its own (Zhou et al. pruned by layer).

@@ -1,4 +1,4 @@
-"""`lottery-scaling appendix-claims`: judge Appendix A's three observations per target (SPEC section 5)."""
+"""`lottery-scaling appendix-claims`: judge Appendix A's three observations per target (docs/lottery.md, Appendix A)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-HELP = "judge the paper's claims (SPEC section 3) from histogram, synergy and fit tables; write claim rows as CSV"
+HELP = "judge the paper's claims from histogram, synergy and fit tables; write claim rows as CSV"
 
 
 def _json_object(text: str) -> dict:

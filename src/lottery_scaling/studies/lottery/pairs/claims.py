@@ -1,4 +1,4 @@
-"""Claims-table rows of the pair-and-disentangle stage (SPEC section 3).
+"""Claims-table rows of the pair-and-disentangle stage (docs/lottery.md, Claims and their thresholds).
 
 Rows (columns claim, experiment, statistic, value, ci_low, ci_high, threshold, verdict, detail):
 

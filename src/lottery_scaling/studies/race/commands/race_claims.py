@@ -1,4 +1,4 @@
-"""`lottery-scaling race-claims`: the race study's claims rows of one experiment (SPEC section 6)."""
+"""`lottery-scaling race-claims`: the race study's claims rows of one experiment (docs/race.md, Claims)."""
 
 from __future__ import annotations
 
