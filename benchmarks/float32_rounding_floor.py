@@ -1,6 +1,6 @@
 """How close can float32 medians be to float64's? The rounding floor of the float64 trainer itself.
 
-Issue 13 asks for float32 test-MSE medians within 2% of float64's at every width of the default
+The float32 goal (docs/lottery.md, float32) asks for test-MSE medians within 2% of float64's at every width of the default
 configuration. Where networks are still moving along a flat valley at the end of training, any
 change at the level of rounding moves the final loss; this script measures how much by training,
 on the same seeds and schedule,

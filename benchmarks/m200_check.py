@@ -1,4 +1,4 @@
-"""Does M = 200 training points give the medians of M = 1000? (SPEC section 4, for other targets than x^2)
+"""Does M = 200 training points give the medians of M = 1000? (docs/lottery.md shows it for x^2; here other targets)
 
 Trains SiLU networks on each target with the paper's full schedule (50000 Adam steps, lr 0.01
 x0.2 every 10000) at M = 200 and at M = 1000 on the same seeds, and prints, per width, the median

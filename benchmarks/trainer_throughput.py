@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Trainer throughput: our numba trainer vs a PyTorch one-network loop vs JAX vmap, and the exp floor.
 
-Workload (issue 2, item 8): SiLU, target x^2, M = 1000 evenly spaced training points on
+Workload (targets: docs/performance.md): SiLU, target x^2, M = 1000 evenly spaced training points on
 [-2, 2], full-batch Adam (PyTorch semantics, lr 1e-2, StepLR x0.2 every 10000 steps),
-widths 2, 10, 50 by default; in float64 and float32 (issue 13; --dtypes), each
+widths 2, 10, 50 by default; in float64 and float32 (--dtypes), each
 trainer in both, with ours' float32/float64 ratio taken from repeats interleaved in time.
 
 Columns (all rates are medians over --repeats repeats; the machine is shared and noisy):
@@ -793,7 +793,7 @@ def main(argv=None):
         jax_steps = args.jax_steps or max(25, steps // 4)
         row = {"width": n}
         prepared = {}
-        # keys: "ours", "torch", "jax" (float64, as before issue 13) and "ours_float32", ...
+        # keys: "ours", "torch", "jax" (float64, the columns before float32) and "ours_float32", ...
         keys = {dt: ("" if dt == "float64" else "_" + dt) for dt in args.dtypes}
         print(f"N={n}: ours {args.seeds} seeds x {steps} steps", end="", flush=True)
         for dt, k in keys.items():

@@ -13,7 +13,7 @@ Timing: `TrainResult.seconds` (the kernel call) of a long and a short run, diffe
 so set-up and the final evaluation cancel; medians of interleaved repeats.
 
 With float32 in --dtypes (the default) it also times the wide step in float32 and prints
-its speed relative to float64 (float64 ms / float32 ms, paired by repeat; issue 13).
+its speed relative to float64 (float64 ms / float32 ms, paired by repeat; docs/performance.md, float32).
 
     python benchmarks/wide_networks.py                       # about 4 minutes
     python benchmarks/wide_networks.py --widths 1000 10000 --repeats 3

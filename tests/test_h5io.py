@@ -1,4 +1,4 @@
-"""Atomic writes leave nothing behind (issue 12 item 7): a writer killed with SIGKILL during the
+"""Atomic writes leave nothing behind (docs/cli.md, Atomic writes): a writer killed with SIGKILL during the
 write leaves its hidden temporary, and the next write of the same output removes it, but only
 temporaries of that output that no live process can still own."""
 

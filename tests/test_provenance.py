@@ -10,7 +10,7 @@ from lottery_scaling.studies.lottery.runs import NAMED_ALWAYS, run_name
 from lottery_scaling.studies.lottery.trainer import TrainSettings
 
 PACKAGE = Path(provenance.__file__).parent
-# training settings added after the run naming (issue 15); at their defaults they stay out of names
+# training settings added after the run naming (docs/bridge.md); at their defaults they stay out of names
 ADDED_LATER = {"init_scale", "snapshots"}
 
 
@@ -101,7 +101,7 @@ def test_the_default_run_names_of_the_previous_layout_are_kept():
 
 
 def test_run_names_of_the_default_config_are_those_on_disk_before_the_layout_change():
-    # the folders the default config.yaml trained into at eb88757 (README, "Results survive")
+    # the folders the default config.yaml trained into at eb88757 (docs/development.md, How reruns are tracked)
     for act, name in (("silu", "x2-silu-85c3d0c964"), ("leaky_relu", "x2-leaky_relu-4d01664386")):
         s = TrainSettings("x2", act, 1, n_train=200).resolved().as_attrs()
         assert run_name(s, TrainSettings("x2", act, 1).resolved().as_attrs()) == name

@@ -1,4 +1,4 @@
-"""Trainer options of issue 15: init_scale, snapshots and train_from (rewinding)."""
+"""Trainer options of the bridge study (docs/bridge.md): init_scale, snapshots and train_from (rewinding)."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Inputs that used to end in a traceback (issue 12 item 5): seeds that do not fit int64, sizes
+"""Inputs that used to end in a traceback (docs/cli.md, Errors, inputs and outputs): seeds that do not fit int64, sizes
 that exhaust memory, and trained-network files with the right format attribute but a malformed
 inside. Each is one line naming the value or the file, exit status 2, no output."""
 

@@ -1,4 +1,4 @@
-"""Issue 12: the same seed gives bitwise the same network whether numba compiled the kernels
+"""The same seed gives bitwise the same network (docs/lottery.md) whether numba compiled the kernels
 in this process or loaded them from its cache.
 
 One subprocess starts from an empty NUMBA_CACHE_DIR (every kernel compiled fresh) and

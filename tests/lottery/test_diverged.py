@@ -1,5 +1,5 @@
 """An experiment in which every network diverged: every stage still writes its outputs, with the
-reason, and the claims it would test are "not tested" (issue 12 item 4)."""
+reason, and the claims it would test are "not tested" (docs/lottery.md, Seeds and determinism)."""
 
 import numpy as np
 import pandas as pd

@@ -1,4 +1,4 @@
-"""Issue 13: float32 training is faster but must not change the science on a small config.
+"""float32 training is faster but must not change the science on a small config (docs/lottery.md, float32).
 
 SiLU on x^2, M = 200, a 10000-step schedule (lr x0.2 every 2000), the same seeds in
 float64 and float32: the median test MSE per width agrees within 2%, and the width-2

@@ -111,7 +111,7 @@ def test_batched_imp_equals_imp_per_run():
 
 
 def test_imp_ticket_is_evaluated_with_its_mask():
-    # the tickets of the digits run keep the unpruned accuracy (README); a mask that removes every
+    # the tickets of the digits run keep the unpruned accuracy (docs/race.md, IMP); a mask that removes every
     # incoming weight must show up in the evaluation (chance-level accuracy, loss ln 2)
     task = data.load_digits_task(40, data_seed=0)
     s = trainer.RaceSettings(width=8, sigma=0.05, lr=0.01, max_epochs=5, loss_threshold=0.0, checkpoints=3, form="direct")

@@ -1,5 +1,5 @@
 """The real pipeline on the tiny test configuration: every output appears, and after a
-complete run Snakemake redoes exactly what a change touches (issue 5, rerun behaviour)."""
+complete run Snakemake redoes exactly what a change touches (docs/development.md, Rerunning only what changed)."""
 
 from __future__ import annotations
 

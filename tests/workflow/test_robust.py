@@ -1,4 +1,4 @@
-"""The pipeline on configurations that used to stop it or plan without bound (issue 12): an
+"""The pipeline on configurations that used to stop it or plan without bound (docs/cli.md, Limits): an
 experiment whose networks all diverge runs to the end; duplicate keys and oversized work are
 refused before any job with one line."""
 

@@ -47,8 +47,8 @@ CONFIG = {
     "experiments": {"x2_silu": {"task": "x2", "activation": "silu", "widths": [1, 2, 4], "seeds": 10}},
 }
 
-# Faster polling than the plugin's defaults, for a tiny local cluster (README: "Running on
-# SLURM"). No resource options: the README's command otherwise runs as written.
+# Faster polling than the plugin's defaults, for a tiny local cluster (docs/slurm.md,
+# The SLURM test). No resource options: the documented command otherwise runs as written.
 POLL_OPTIONS = [
     "--latency-wait", "5",
     "--seconds-between-status-checks", "2",
@@ -109,7 +109,7 @@ def slurm_run(tmp_path_factory):
 
 @needs_cluster
 def test_pipeline_runs_under_slurm(slurm_run):
-    # README: `snakemake --profile profiles/slurm --configfile ...` as written (no --cores):
+    # docs/slurm.md: `snakemake --profile profiles/slurm --configfile ...` as written (no --cores):
     # the profile's bundles must fit the test cluster's 2-CPU node.
     work, proc, _ = slurm_run
     text = proc.stdout + proc.stderr
