@@ -97,3 +97,16 @@ def momentum(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
     return value
+
+
+def size_bytes(text: str) -> int:
+    """A memory size: '64G', '500M', '2.5T' or a number of bytes (> 0)."""
+    from ..studies.lottery.budget import parse_size
+
+    try:
+        value = parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a size > 0, got {text!r}")
+    return value
