@@ -124,14 +124,15 @@ def race_train_work(runs: int, width: int, inputs: int, n: int, n_test: int, max
 def race_train_memory(runs: int, width: int, inputs: int, n: int, n_test: int, max_epochs: int, checkpoints: int,
                       batch: int, dtype: str = "float64", threads: int = 1, form: str = "auto",
                       masked: bool = False) -> int:
-    """Estimated peak bytes of one train_runs call: initial, final and 4 snapshot copies of the
-    weights per run, the per-checkpoint neuron and run records, the data (and the span form's Gram
-    matrix), each running thread's float64 work copies, and checkpoint_steps' log-spaced draft."""
+    """Estimated peak bytes of one train_runs call and its file: initial, final and 4 snapshot copies
+    of the weights per run, the per-checkpoint neuron and run records, the data (and the span form's
+    Gram matrix), each running thread's float64 work copies, and checkpoint_steps' log-spaced draft."""
     item = 4 if dtype == "float32" else 8
     k = race_checkpoints(n, batch, max_epochs, checkpoints)
     weights = width * inputs + 2 * width
     span = form == "span" or (form == "auto" and n < inputs and not masked)
-    per_run = weights * (item + 8 + 4 * 8 + (item if masked else 0)) + k * (6 * width + 7) * 8
+    # neuron records: 6 fields per checkpoint, and the product w_norm x v_norm the file adds, and a copy while writing
+    per_run = weights * (item + 8 + 4 * 8 + (item if masked else 0)) + k * (8 * width + 7) * 8
     data = (n + n_test) * inputs * 8 + n * inputs * item + (n * n * (8 + item) if span else 0)
     scratch = min(runs, threads) * (6 * weights + (width * n if span else 0)) * 8
     return runs * per_run + data + scratch + (batch + 1) * item + 4 * 8 * checkpoints
