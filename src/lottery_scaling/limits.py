@@ -146,8 +146,8 @@ def race_train_estimate(runs: int, width: int, inputs: int, n: int, n_test: int,
     work = race_train_work(runs, width, inputs, n, n_test, e, c, b)
     memory = race_train_memory(runs, width, inputs, n, n_test, e, c, b, settings.get("dtype", "float64"), threads,
                                settings.get("form", "auto"))
-    detail = (f"{runs} runs x width {width} x {inputs} inputs x (max_epochs {e} x n {n} + {k} checkpoints x "
-              f"({n} + {n_test} test samples))")
+    detail = (f"{runs} runs x width {width} x {inputs} inputs x (max_epochs {e} x n {n} + {k} checkpoint slots x "
+              f"({n} + {n_test} test samples)), checkpoints {c}, batch {b}")
     return work, memory, detail
 
 

@@ -78,6 +78,8 @@ def _check_schema():
         error = error.parent  # name every alternative, not the one jsonschema found closest
     key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     message = error.message
+    if error.validator == "maxLength" and isinstance(error.instance, str):  # the value may be very long
+        message = f"{error.instance[:40]!r}... has {len(error.instance)} characters, more than {error.validator_value}"
     if error.validator in ("oneOf", "anyOf") and error.context:
         message = "; or ".join(sorted({e.message for e in error.context}))
     config_error(f"{key}: {message}")

@@ -438,6 +438,7 @@ _chosen_ticket_widths = _PAIR_FIGS["ticket_widths"]
 if _chosen_ticket_widths and not any(
         w in EXPERIMENTS[n]["widths"] for n in PAIR_EXPERIMENTS for w in _chosen_ticket_widths):
     config_error(f"pairs.figures.ticket_widths: no one-input experiment trains any of {_chosen_ticket_widths}")
-check_figure("pairs.figures.dpi", 15, 3.3 * 4, _PAIR_FIGS["dpi"])  # the ticket figure: 4 widths x 4 panels
+_dpi_key = "pairs.figures.dpi" if "dpi" in ((config.get("pairs") or {}).get("figures") or {}) else "figures.dpi"
+check_figure(_dpi_key, 15, 3.3 * 4, _PAIR_FIGS["dpi"])  # the pairs' ticket figure: 4 widths x 4 panels
 _W_SCALE = _opt("--w-scale", PAIRS["w_scale"])
 _FIG_DPI = int(_PAIR_FIGS["dpi"])

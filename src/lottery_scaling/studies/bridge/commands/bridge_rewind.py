@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ....commands._argtypes import int_at_least
+from ....commands._argtypes import int_at_least, thread_count
 from ....commands._limits import add_options as add_limit_options
 
 HELP = "rewind the best ticket of each width-N network to its init and train it alone (width 2), with controls and pruning"
@@ -33,7 +33,7 @@ def configure(p) -> None:
                    "trained_width2; which rows win the lottery is decided later, from bridge-ticket-basin)")
     p.add_argument("--out", required=True, help="CSV, one row per network and arm")
     p.add_argument("--prune-k", nargs="*", type=_keep, default=[2, 4, "half"], help="widths kept by magnitude pruning ('half' = N/2; default 2 4 half)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
     add_limit_options(p, "train")
 
 

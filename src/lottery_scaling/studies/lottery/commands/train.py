@@ -11,7 +11,7 @@ from ..tasks import TASKS
 from ..trainer import DTYPES, TrainSettings
 from ..budget import SEED_LIMIT
 from ....commands._interrupt import interruptible
-from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float
+from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float, thread_count
 from ....commands._limits import add_options as add_limit_options
 
 HELP = "train networks of one width for a range of seeds and write them to an HDF5 file"
@@ -65,7 +65,7 @@ def configure(p) -> None:
                    help="factor on the first layer's initial w, b (default %(default)s: PyTorch's init)")
     p.add_argument("--snapshots", type=_boolean, default=_DEFAULTS.snapshots,
                    help="store every network's parameters at the loss-curve steps: true or false (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
     add_limit_options(p, "train")
     p.add_argument("--label", default=None, help="name for progress lines (default task/activation/N)")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ....commands._argtypes import int_at_least
+from ....commands._argtypes import int_at_least, thread_count
 from ....commands._limits import add_options as add_limit_options
 from ..settings import ImpSettings
 
@@ -41,7 +41,7 @@ def configure(p) -> None:
     p.add_argument("--sparsities", nargs="+", type=_sparsity, default=list(_D.sparsities),
                    help="target sparsities (default %(default)s)")
     p.add_argument("--rounds", type=int_at_least(1), default=_D.rounds, help="pruning rounds (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
     add_limit_options(p, "race")
     p.add_argument("--out-summary", required=True, help="CSV: one row per run and sparsity")
     p.add_argument("--out-neurons", required=True, help="CSV: one row per run, sparsity and neuron")

@@ -11,7 +11,7 @@ import os
 import sys
 
 from ..trainer import DTYPES, FORMS, RaceSettings
-from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float
+from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float, thread_count
 from ....commands._limits import add_options as add_limit_options
 from ._common import interruptible
 from .race_prepare_data import add_data_options, load_from_args
@@ -44,7 +44,7 @@ def configure(p) -> None:
                    help="'early' snapshot: first checkpoint where this share of live neurons is aligned (default %(default)s: the median)")
     p.add_argument("--drop-frac", type=fraction, default=_D.drop_frac,
                    help="'before the drop' snapshot: last checkpoint with training loss >= this x ln 2 (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
     add_limit_options(p, "race")
 
 
