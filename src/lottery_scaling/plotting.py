@@ -22,7 +22,12 @@ def save(fig, paths, dpi: int = 150) -> None:
     None entries are skipped. `dpi` applies to raster formats.
     """
     from .h5io import atomic_path
+    from .limits import check_figure
 
+    if any(path is not None and Path(path).suffix.lower() == ".png" for path in paths):
+        # before any file: a canvas matplotlib cannot draw (>= 2**16 pixels a side) or that does not fit
+        width_in, height_in = fig.get_size_inches()
+        check_figure(width_in, height_in, dpi, "figure")
     for path in paths:
         if path is None:
             continue

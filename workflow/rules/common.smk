@@ -30,7 +30,14 @@ def config_error(message):
 
 
 def _schema_validator():
-    """jsonschema validator of config.schema.yaml with its study parts ($ref to sibling files)."""
+    """jsonschema validator of config.schema.yaml with its study parts ($ref to sibling files).
+
+    Stricter than JSON Schema in two ways that used to let a mistake through to Snakemake: an
+    "integer" is an int, not a float with no fraction (`widths: [2.0]` made paths N2.0), and a
+    pattern's final `$` means the end of the text (Python's `$` also matches before a final
+    newline, so an experiment named "ab\\n" passed `^[A-Za-z][A-Za-z0-9_]*$`)."""
+    import re
+
     import jsonschema
     import yaml
     from referencing import Registry, Resource
@@ -38,8 +45,21 @@ def _schema_validator():
     def load(path):
         return Resource.from_contents(yaml.safe_load(path.read_text()))
 
+    def is_integer(checker, instance):
+        return isinstance(instance, int) and not isinstance(instance, bool)
+
+    def pattern(validator, regex, instance, schema):
+        if not validator.is_type(instance, "string"):
+            return
+        whole = regex[:-1] + r"\Z" if regex.endswith("$") and not regex.endswith(r"\$") else regex
+        if not re.search(whole, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {regex!r}")
+
+    base = jsonschema.Draft202012Validator
+    strict = jsonschema.validators.extend(base, validators={"pattern": pattern},
+                                          type_checker=base.TYPE_CHECKER.redefine("integer", is_integer))
     registry = Registry().with_resources((p.name, load(p)) for p in _SCHEMAS.glob("*.schema.yaml"))
-    return jsonschema.Draft202012Validator(yaml.safe_load(_SCHEMA.read_text()), registry=registry)
+    return strict(yaml.safe_load(_SCHEMA.read_text()), registry=registry)
 
 
 def _check_schema():
@@ -54,8 +74,12 @@ def _check_schema():
     error = jsonschema.exceptions.best_match(_schema_validator().iter_errors(config))
     if error is None:
         return
+    while error.parent is not None and error.parent.validator in ("oneOf", "anyOf"):
+        error = error.parent  # name every alternative, not the one jsonschema found closest
     key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
     message = error.message
+    if error.validator == "maxLength" and isinstance(error.instance, str):  # the value may be very long
+        message = f"{error.instance[:40]!r}... has {len(error.instance)} characters, more than {error.validator_value}"
     if error.validator in ("oneOf", "anyOf") and error.context:
         message = "; or ".join(sorted({e.message for e in error.context}))
     config_error(f"{key}: {message}")
@@ -147,8 +171,22 @@ def check_path_setting(key, path):
 check_path_setting("results", R)
 
 
+# Longest file name (bytes) most file systems allow; a longer folder name fails in the first job.
+_NAME_MAX = 255
+# Room left under the results folder for the pipeline's own paths (run folders, figure names).
+_RESULTS_PATH_MAX = 4096 - 512
+
+
 def _check_results_folder(path):
-    """The results folder (or its nearest existing parent) must be writable before any job."""
+    """The results folder (or its nearest existing parent) must be writable before any job, and its
+    path short enough that every output path under it stays within the system's limits."""
+    for part in Path(path).parts:
+        if len(part.encode()) > _NAME_MAX:
+            config_error(f"results: the folder name {part[:40]!r}... has {len(part.encode())} bytes, "
+                         f"more than the {_NAME_MAX} a file name may have")
+    if len(str(Path(path).resolve()).encode()) > _RESULTS_PATH_MAX:
+        config_error(f"results: the path {str(path)[:40]!r}... is longer than {_RESULTS_PATH_MAX} bytes, "
+                     "too long for the paths the pipeline writes under it")
     p = Path(path).resolve()
     while not p.exists():
         p = p.parent
@@ -196,3 +234,55 @@ def upgrade_job_records():
     if workflow.remote_exec or (backend is not None and str(getattr(backend, "name", backend)).lower() != "file"):
         return
     upgrade_quoted_records(Path(".snakemake") / "metadata", {r.name: r.shellcmd for r in workflow.rules if r.shellcmd})
+
+
+# ---- limits (README "Limits"; estimates and default bounds in lottery_scaling/limits.py) ----
+from lottery_scaling import limits as _limits
+
+LIMITS = section("limits", _limits.DEFAULTS)
+# The commands of every job check the same estimates against the same bounds: hand them the ones
+# this config set (a job re-reads this file, so the bounds also reach jobs on other machines).
+os.environ[_limits.ENV] = json.dumps({k: v for k, v in (config.get("limits") or {}).items() if v is not None})
+
+
+def job_memory_bound():
+    """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
+    from lottery_scaling.studies.lottery.budget import machine_memory_bytes, parse_size
+
+    value = LIMITS["max_job_memory"]
+    if value is None:
+        return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
+    try:
+        return parse_size(value), "limits.max_job_memory"
+    except ValueError as exc:
+        config_error(f"limits.max_job_memory: {exc}")
+
+
+def check_work(key, kind, amount, detail):
+    """Stop before any job when `amount` (counted as `detail`, naming the values) exceeds its bound."""
+    bound_key, _, unit = _limits.WORK[kind]
+    if amount > LIMITS[bound_key]:
+        config_error(f"{key}: {detail} = {amount:.3g} {unit}, more than limits.{bound_key} {LIMITS[bound_key]:.3g}; "
+                     f"raise limits.{bound_key} to run it anyway")
+
+
+def check_memory(key, need, detail):
+    from lottery_scaling.studies.lottery.budget import format_bytes
+
+    bound, what = job_memory_bound()
+    if bound is not None and need > bound:
+        config_error(f"{key}: {detail} needs about {format_bytes(need)} of memory, more than {format_bytes(bound)} ({what})")
+
+
+def check_estimate(key, kind, estimate):
+    """estimate: (work, memory, how counted) of one job, from lottery_scaling.limits."""
+    work, memory, detail = estimate
+    check_work(key, kind, work, detail)
+    check_memory(key, memory, detail)
+
+
+def check_figure(key, width_in, height_in, dpi):
+    try:
+        _limits.check_figure(width_in, height_in, dpi, "the largest figure")
+    except UserError as exc:
+        config_error(f"{key}: {exc}")

@@ -97,3 +97,47 @@ def momentum(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}")
     return value
+
+
+def size_bytes(text: str) -> int:
+    """A memory size: '64G', '500M', '2.5T' or a number of bytes (> 0)."""
+    from ..studies.lottery.budget import parse_size
+
+    try:
+        value = parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a size > 0, got {text!r}")
+    return value
+
+
+def _system_thread_limit() -> int | None:
+    """Most threads one process may start here (Linux: the process and thread limits, and the memory
+    maps, one stack and its guard page per thread); None where the system does not say."""
+    import resource
+
+    limits = []
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
+        if soft != resource.RLIM_INFINITY:
+            limits.append(soft)
+    except (ValueError, OSError, AttributeError):
+        pass
+    for path, per_thread in (("/proc/sys/kernel/threads-max", 1), ("/proc/sys/vm/max_map_count", 2)):
+        try:
+            with open(path) as fh:
+                limits.append(int(fh.read()) // per_thread)
+        except (OSError, ValueError):
+            pass
+    return min(limits) if limits else None
+
+
+def thread_count(text: str) -> int:
+    """--threads: an integer >= 1 that this system can start (past its limit numba crashes)."""
+    value = int_at_least(1)(text)
+    limit = _system_thread_limit()
+    if limit is not None and value > limit:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to {limit} (this system's limit on the threads "
+                                         f"of one process), got {value}")
+    return value

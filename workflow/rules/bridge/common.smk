@@ -70,6 +70,56 @@ def _bridge_check():
 
 
 _bridge_check()
+
+
+def _bridge_check_sizes():
+    """Every bridge job within config `limits` (README "Limits"): the trainings (with snapshots) and the
+    rewound tickets against limits.max_train_work (the study as one experiment) and each job's memory;
+    the ticket searches, the width-2 mode search and the claims' resamples against max_analysis_work."""
+    from lottery_scaling.studies.bridge.rewind import prune_sizes
+    from lottery_scaling.studies.lottery.budget import train_memory_bytes
+
+    if not BRIDGE_ON:
+        return
+    for w in BRIDGE["rewind_widths"]:
+        too_big = [k for k in BRIDGE["prune_k"] if k != "half" and k >= w]
+        if too_big:
+            config_error(f"bridge.prune_k: {too_big[0]} is not below rewind width {w} (pruning keeps fewer neurons "
+                         f"than the network has; allowed there: 1..{w - 1}, or half)")
+    seeds, seeds2, widths = BRIDGE["seeds"], BRIDGE["width2_seeds"], BRIDGE["widths"]
+    total, parts = 0, []
+    for scale in BRIDGE["init_scales"]:
+        s = _bridge_settings(scale)
+        unit = s["steps"] * s["n_train"]
+        for w, n in [(w, seeds) for w in widths] + [(2, seeds2)]:
+            check_memory(f"bridge (init scale {scale:g}, width {w})", train_memory_bytes(
+                1, w, n, s["n_train"], s["n_test"], s["curve_points"], s["dtype"], BRIDGE_THREADS, True),
+                f"a training job with snapshots ({n} seeds of width {w}, n_train {s['n_train']}, "
+                f"curve_points {s['curve_points']})")
+            total += w * n * unit
+        for w in BRIDGE["rewind_widths"]:
+            ks = prune_sizes(w, BRIDGE["prune_k"])
+            total += seeds * unit * (3 * 2 + sum(ks))
+            check_memory(f"bridge.rewind_widths (init scale {scale:g}, width {w})", train_memory_bytes(
+                1, max([2, *ks]), seeds, s["n_train"], s["n_test"], s["curve_points"], s["dtype"], BRIDGE_THREADS),
+                f"retraining {seeds} tickets of width {max([2, *ks])}")
+        parts.append(f"{s['steps']} steps x n_train {s['n_train']}")
+    check_work("bridge", "train", total, f"(widths {widths} x {seeds} seeds + 2 x {seeds2} width-2 seeds + rewound "
+                                         f"tickets) x {parts[0]} x {len(parts)} init scales")
+    s = _bridge_settings(BRIDGE["init_scales"][0])
+    search = sum(_limits.ticket_search_work(seeds, w, s["n_train"], s["curve_points"]) for w in widths)
+    check_work("bridge (alignment and emergence)", "analysis", search * len(BRIDGE["init_scales"]),
+               f"ticket searches of {seeds} seeds x widths {widths} (n_train {s['n_train']}, "
+               f"{s['curve_points']} snapshots) x {len(BRIDGE['init_scales'])} init scales")
+    check_estimate("bridge.mode_bootstrap", "analysis", _limits.histogram_estimate(seeds2, BRIDGE["mode_bootstrap"], 1000))
+    claims = BridgeClaimSettings(**(BRIDGE["claims"] or {}))
+    check_estimate("bridge.claims", "analysis", _limits.bridge_claims_estimate(
+        seeds * len(widths) * len(BRIDGE["init_scales"]), claims.bootstrap, claims.null_draws))
+    panels = len(widths) * len(BRIDGE["init_scales"])  # studies/bridge/figures.py: 3 columns of 3.2 x 2.6 inches
+    check_figure("bridge.figures.dpi", 3.2 * min(3, panels), 2.6 * -(-panels // 3), int((BRIDGE["figures"] or {}).get("dpi", 150)))
+
+
+_bridge_check_sizes()
 _BRIDGE_DEFAULT_ATTRS = _BridgeTrainSettings(BRIDGE["task"], BRIDGE["activation"], 1).resolved().as_attrs()
 # run name -> (init scale, settings); run names as the lottery study names its runs
 BRIDGE_RUNS = {}

@@ -22,9 +22,8 @@ LOTTERY_CORE_HASH = core_hash("lottery")
 _TRAINING_KEYS = [f.name for f in fields(TrainSettings) if f.name not in ("task", "activation", "width")]
 _TRAINING_DEFAULTS = {k: getattr(TrainSettings("x2", "silu", 1), k) for k in _TRAINING_KEYS}
 _MAX_SEEDS = 10_000_000  # the schema's bound on a seed count; the DAG lists every chunk
-# Bounds on what the config may plan (config `limits`, README "Limits"): checked per experiment
-# from arithmetic alone, before any chunk list is built, so a huge config is refused at once.
-LIMITS = section("limits", {"max_train_chunks": 20000, "max_train_work": 1e15, "max_job_memory": None})
+# Bounds on what the config may plan (config `limits`, read in ../common.smk; README "Limits"):
+# checked per experiment from arithmetic alone, before any chunk list is built.
 
 
 def _settings(task, activation, training):
@@ -107,19 +106,6 @@ def check_formula_on_data(key, settings):
         config_error(f"{key}: {exc}")
 
 
-def _job_memory_bound():
-    """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
-    from lottery_scaling.studies.lottery.budget import machine_memory_bytes, parse_size
-
-    value = LIMITS["max_job_memory"]
-    if value is None:
-        return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
-    try:
-        return parse_size(value), "limits.max_job_memory"
-    except ValueError as exc:
-        config_error(f"limits.max_job_memory: {exc}")
-
-
 def _check_limits(name, spec, settings, lo, hi):
     """Refuse an experiment whose chunks, work or per-job memory exceed config `limits`."""
     from lottery_scaling.studies.lottery.budget import format_bytes, train_memory_bytes
@@ -136,8 +122,8 @@ def _check_limits(name, spec, settings, lo, hi):
                      f"limits.max_train_work {LIMITS['max_train_work']:.3g}; raise limits.max_train_work to run it anyway")
     n = min(SEEDS_PER_JOB, hi - lo)
     need = train_memory_bytes(input_dim(spec["task"]), max(widths), n, settings["n_train"], settings["n_test"],
-                              settings["curve_points"], settings["dtype"], TRAIN_THREADS)
-    bound, what = _job_memory_bound()
+                              settings["curve_points"], settings["dtype"], TRAIN_THREADS, settings["snapshots"])
+    bound, what = job_memory_bound()
     if bound is not None and need > bound:
         config_error(f"experiments.{name}: a training job ({n} seeds of width {max(widths)}, n_train {settings['n_train']}, "
                      f"n_test {settings['n_test']}) needs about {format_bytes(need)} of memory, more than "
@@ -190,7 +176,7 @@ def _chunk_ends_on_disk(run, width, start, limit):
 def train_cli_args(settings):
     """Command-line options of `lottery-scaling train` for a settings dict (plus --max-memory when
     the config sets limits.max_job_memory: the train command's own default bound is its machine's memory)."""
-    args = [f"--max-memory {_job_memory_bound()[0]}"] if LIMITS["max_job_memory"] is not None else []
+    args = [f"--max-memory {job_memory_bound()[0]}"] if LIMITS["max_job_memory"] is not None else []
     for key, value in settings.items():
         if key in ("task", "activation"):
             args.append(f"--{key} {shlex.quote(value)}")  # a user-defined formula has spaces and brackets
@@ -392,6 +378,9 @@ PAIRS = section("pairs", asdict(PairSettings()), _pairs_config)
 _claims_config = config.get("claims") or {}
 _CLAIM_TICKETS = section("claims.width2_tickets_symmetric", asdict(TicketClaimSettings()), _claims_config.get("width2_tickets_symmetric"))
 _CLAIM_WIDE = section("claims.wide_symmetric_neurons", asdict(WideClaimSettings()), _claims_config.get("wide_symmetric_neurons"))
+for _name, _e in EXPERIMENTS.items():  # the wide claim resamples the networks of the widest width
+    check_estimate(f"claims.wide_symmetric_neurons.bootstrap (experiment {_name})", "analysis",
+                   _limits.bootstrap_estimate(_CLAIM_WIDE["bootstrap"], _e["seeds"][1] - _e["seeds"][0]))
 
 
 _PAIR_EXP_RE = "|".join(PAIR_EXPERIMENTS) or "(?!x)x"
@@ -471,5 +460,7 @@ _chosen_ticket_widths = _PAIR_FIGS["ticket_widths"]
 if _chosen_ticket_widths and not any(
         w in EXPERIMENTS[n]["widths"] for n in PAIR_EXPERIMENTS for w in _chosen_ticket_widths):
     config_error(f"pairs.figures.ticket_widths: no one-input experiment trains any of {_chosen_ticket_widths}")
+_dpi_key = "pairs.figures.dpi" if "dpi" in ((config.get("pairs") or {}).get("figures") or {}) else "figures.dpi"
+check_figure(_dpi_key, 15, 3.3 * 4, _PAIR_FIGS["dpi"])  # the pairs' ticket figure: 4 widths x 4 panels
 _W_SCALE = _opt("--w-scale", PAIRS["w_scale"])
 _FIG_DPI = int(_PAIR_FIGS["dpi"])

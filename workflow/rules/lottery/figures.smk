@@ -18,6 +18,12 @@ for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
     for _r in _ranges:
         if _r not in FIT_RANGES:
             config_error(f"figures.fit_lines.{_act}: '{_r}' is not a range of fit.ranges (allowed: {', '.join(FIT_RANGES)})")
+_grid_panels = max(len(e["widths"]) for e in EXPERIMENTS.values())  # the histogram grid: one panel per width
+_grid_cols = min(FIGURES["columns"], _grid_panels)
+_appendix_targets = len({e["task"] for e in EXPERIMENTS.values()}) if APPENDIX_ON else 0  # one row per target
+check_figure("figures", max(FIGURES["panel_width"] * _grid_cols, FIGURES["panel_width"] * _grid_panels + 0.8 if _appendix_targets else 0),
+             max(FIGURES["panel_height"] * -(-_grid_panels // _grid_cols), FIGURES["panel_height"] * _appendix_targets + 0.8),
+             FIGURES["dpi"])
 _STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))
 TASKS_RUN = sorted(TASK_OF_SLUG)  # file-name slugs of the tasks (a built-in task's slug is its name)
 

@@ -1,6 +1,9 @@
 # Lottery study, stage 5, fit: median test MSE ~ N^-alpha over the configured width ranges, with bootstrap
 # intervals over seeds; local slopes between neighbouring widths (paper Fig 1c, 7, 8). The width
 # ranges (FIT, FIT_RANGES) are read in common.smk: claims and figures name them too.
+for _name, _e in EXPERIMENTS.items():
+    check_estimate(f"fit (experiment {_name})", "analysis", _limits.fit_estimate(
+        [_e["seeds"][1] - _e["seeds"][0]] * len(_e["widths"]), FIT["bootstrap"]))
 
 rule fit:
     conda:

@@ -8,6 +8,9 @@ localrules:
 
 
 HISTOGRAM = section("histogram", {k: v for k, v in asdict(ModeSettings()).items() if k != "grid_points"})
+for _name, _e in EXPERIMENTS.items():  # one job per width, each with every seed of the experiment
+    check_estimate(f"histogram (experiment {_name}, per width)", "analysis", _limits.histogram_estimate(
+        _e["seeds"][1] - _e["seeds"][0], HISTOGRAM["bootstrap"], HISTOGRAM["median_bootstrap"]))
 
 
 rule histogram_width:

@@ -3,6 +3,10 @@
 from lottery_scaling.studies.lottery.synergy import SynergySettings, comparable_widths
 
 SYNERGY = section("synergy", asdict(SynergySettings()))
+for _name, _e in EXPERIMENTS.items():
+    _n_seeds = _e["seeds"][1] - _e["seeds"][0]
+    check_estimate(f"synergy (experiment {_name})", "analysis", _limits.synergy_estimate(
+        [(_n_seeds, _n_seeds)] * len(comparable_widths(_e["widths"])), SYNERGY["pairs"], SYNERGY["bootstrap"]))
 
 
 rule synergy:

@@ -49,6 +49,7 @@ def _race_experiment(name, spec):
     sigmas = sorted({main[2], *map(float, spec.get("vary_sigma", []))})
     # Fig 3a grid (n x width at the main sigma) and Fig 3b line (sigmas at the main n, width)
     grid = sorted({(n, w, main[2]) for n in ns for w in widths} | {(main[0], main[1], s) for s in sigmas})
+    _check_race_sizes(name, spec, ns, grid, training)
     settings = {}
     for n, w, s in grid:
         full = {"dataset": spec["dataset"], "n": n, "data_seed": data_seed, "width": w, "sigma": s, **training}
@@ -63,6 +64,29 @@ def _race_experiment(name, spec):
             "main": main, "ns": ns, "settings": settings}
 
 
+def _check_race_sizes(name, spec, ns, grid, training):
+    """Every training job, the IMP and the stable cells of one experiment within config `limits`
+    (README "Limits"), and every n within what the data set holds."""
+    dataset, runs = spec["dataset"], int(spec.get("runs", 1))
+    inputs = _limits.RACE_INPUTS[dataset]
+    for n in ns:
+        if n > _limits.RACE_MAX_N[dataset]:
+            config_error(f"race.experiments.{name}: n {n} is more than the {_limits.RACE_MAX_N[dataset]} balanced "
+                         f"training samples {dataset} holds ({_limits.RACE_MAX_N[dataset] // 4} per label)")
+    for n, w, s in grid:
+        check_estimate(f"race.experiments.{name} (setting n {n}, width {w}, sigma {s:g})", "race",
+                       _limits.race_train_estimate(runs, w, inputs, n, _limits.race_test_samples(dataset, n),
+                                                   training, RACE_THREADS))
+    n, w = int(spec["n"]), int(spec["width"])
+    check_estimate(f"race.imp (experiment {name})", "race", _limits.race_imp_estimate(
+        min(int(RACE_IMP["runs"]), runs), len(RACE_IMP["sparsities"]), int(RACE_IMP["rounds"]), w, inputs, n,
+        _limits.race_test_samples(dataset, n), training, RACE_THREADS))
+    check_estimate(f"race.cells (experiment {name})", "race", _limits.race_cells_estimate(
+        [(m, inputs) for m in ns], int(RACE_CELLS["probes"]), int(RACE_CELLS["max_iter"])))
+
+
+# the widest race figures: one panel per snapshot (4) or per IMP sparsity, 3.6 x 3.2 inches each
+check_figure("race.figures.dpi", max(11, 3.6 * max(4, len(RACE_IMP["sparsities"]))), 3.4, int(RACE_FIGURES["dpi"]))
 RACE_EXPERIMENTS = {name: _race_experiment(name, spec) for name, spec in (_RACE.get("experiments") or {}).items()}
 # run name -> (settings, runs); a run name shared by two experiments must ask for the same runs
 RACE_RUNS = {}

@@ -70,6 +70,10 @@ class FigureStyle:
             if not ok or (value < low if kind is int else value <= low):
                 what = f"an integer >= {low}" if kind is int else f"a number > {low}"
                 raise UserError(f"{name}: must be {what}, got {value!r}")
+        if self.bins_per_decade > self.panel_width * self.dpi:
+            # edges are drawn per bin: past one pixel per bin of a one-decade panel nothing more shows
+            raise UserError(f"bins_per_decade: {self.bins_per_decade:g} bins per decade are narrower than a pixel of a "
+                            f"{self.panel_width:g}-inch panel at dpi {self.dpi} (at most {self.panel_width * self.dpi:g})")
         colors = {f"colors.{k}": v for k, v in self.colors.items()}
         colors.update(mode_color=self.mode_color, lottery_color=self.lottery_color, ensemble_color=self.ensemble_color)
         for name, value in colors.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ....commands._limits import add_options as add_limit_options
+
 HELP = "claims rows bridge_* from the alignment and rewinding tables"
 
 
@@ -29,6 +31,7 @@ def configure(p) -> None:
     p.add_argument("--basin", required=True, help="the lottery-ticket basin of bridge-ticket-basin")
     p.add_argument("--settings", type=_settings, default=None, help="thresholds as JSON (config bridge.claims)")
     p.add_argument("--out", required=True, help="claims CSV part")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -42,7 +45,13 @@ def run(args) -> int:
     rew = pd.concat([read_csv(p, required=("init_scale", "arm", "width", "diverged", "test_loss")) for p in args.rewind],
                     ignore_index=True)
     basin = read_csv(args.basin, required=("reference_init_scale", "basin_high")).iloc[0].to_dict()
-    rows = claim_rows(nets, rew, basin, args.settings or BridgeClaimSettings())
+    settings = args.settings or BridgeClaimSettings()
+    from ....commands._limits import check
+    from ....limits import bridge_claims_estimate
+
+    work, memory, detail = bridge_claims_estimate(len(nets), settings.bootstrap, settings.null_draws)
+    check(args, "analysis", work, detail, memory, detail)
+    rows = claim_rows(nets, rew, basin, settings)
     write_csv(rows, args.out, COLUMNS)
     print(f"bridge-claims: {len(rows)} rows ({sum(r['verdict'] == 'supported' for r in rows)} supported); wrote {args.out}",
           file=sys.stderr)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ....commands._argtypes import int_at_least
+from ....commands._argtypes import int_at_least, thread_count
+from ....commands._limits import add_options as add_limit_options
 
 HELP = "rewind the best ticket of each width-N network to its init and train it alone (width 2), with controls and pruning"
 COLUMNS = ["init_scale", "source_width", "seed", "arm", "width", "neurons", "test_loss", "train_loss", "diverged",
@@ -32,7 +33,8 @@ def configure(p) -> None:
                    "trained_width2; which rows win the lottery is decided later, from bridge-ticket-basin)")
     p.add_argument("--out", required=True, help="CSV, one row per network and arm")
     p.add_argument("--prune-k", nargs="*", type=_keep, default=[2, 4, "half"], help="widths kept by magnitude pruning ('half' = N/2; default 2 4 half)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
+    add_limit_options(p, "train")
 
 
 def run(args) -> int:
@@ -45,6 +47,7 @@ def run(args) -> int:
     from ....tables import write_csv
 
     result, width2 = load(args.networks), load(args.width2)
+    _check(args, result)
     rows = rewind_experiment(result, width2, args.prune_k, threads=args.threads)
     write_csv(rows, args.out, COLUMNS)
     df = pd.DataFrame(rows)
@@ -53,3 +56,25 @@ def run(args) -> int:
         result.settings.width, int((df["arm"] == "ticket").sum()),
         ", ".join(f"{a} {v:.3g}" for a, v in med.items()), args.out), file=sys.stderr)
     return 0
+
+
+def _check(args, result) -> None:
+    """Refuse a pruning width the networks do not have, and retraining past --max-work or --max-memory."""
+    from ..rewind import prune_sizes
+    from ...lottery.budget import train_memory_bytes
+    from ....commands._limits import check
+    from ....errors import UserError
+
+    s = result.settings
+    N = s.width
+    for k in args.prune_k:
+        if k != "half" and k >= N:
+            raise UserError(f"--prune-k {k}: pruning keeps fewer neurons than the networks have, and these have "
+                            f"width {N} (allowed: 1..{N - 1}, or half)")
+    ks = prune_sizes(N, args.prune_k)
+    S = int((~result.diverged).sum())
+    work = S * s.steps * s.n_train * (3 * 2 + sum(ks))
+    detail = f"{S} networks x {s.steps} steps x n_train {s.n_train} x (3 width-2 arms + kept widths {ks or 'none'})"
+    memory = train_memory_bytes(1, max([2, *ks]), S, s.n_train, s.n_test, s.curve_points, s.dtype,
+                                args.threads or os.cpu_count() or 1)
+    check(args, "train", work, detail, memory, f"retraining {S} networks of width {max([2, *ks])}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ....commands._argtypes import int_at_least
+from ....commands._limits import add_options as add_limit_options
 
 HELP = "fit median test MSE ~ N^-alpha over width ranges; local slopes; bootstrap intervals over seeds"
 
@@ -39,6 +40,7 @@ def configure(p) -> None:
     p.add_argument("--bootstrap", type=int_at_least(0), default=d.bootstrap, help="resamples of the seeds (default %(default)s)")
     p.add_argument("--confidence", type=float, default=d.confidence, help="interval coverage (default %(default)s)")
     p.add_argument("--seed", type=int_at_least(0), default=d.seed, help="random seed of the resampling (default %(default)s)")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -50,7 +52,9 @@ def run(args) -> int:
     if len(set(names)) != len(names):
         raise UserError(f"--range names must be unique, got {', '.join(names)}")
     settings = fit.FitSettings(bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
-    result = fit.analyse(losses.load_many(args.inputs), dict(args.ranges), settings)
+    by_width = losses.load_many(args.inputs)
+    _check_limits(args, by_width, settings)
+    result = fit.analyse(by_width, dict(args.ranges), settings)
     write_csv(result.medians, args.out_medians, MEDIAN_COLUMNS)
     write_csv(result.slopes, args.out_slopes, SLOPE_COLUMNS)
     write_csv(result.exponents, args.out_exponents, EXPONENT_COLUMNS)
@@ -58,3 +62,12 @@ def run(args) -> int:
         print(f"range {r['range']} [{r['range_low']:g}, {r['range_high']:g}], widths {r['widths_used'] or 'none'}: "
               f"alpha {r['alpha']:.3g} [{r['alpha_ci_low']:.3g}, {r['alpha_ci_high']:.3g}]")
     return 0
+
+
+def _check_limits(args, by_width, settings) -> None:
+    """Refuse, before resampling, a bootstrap past --max-work or --max-memory (README "Limits")."""
+    from ....commands._limits import check
+    from ....limits import fit_estimate
+
+    work, memory, detail = fit_estimate([wl.n_used for wl in by_width.values()], settings.bootstrap)
+    check(args, "analysis", work, detail, memory, detail)

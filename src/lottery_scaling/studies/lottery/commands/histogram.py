@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....commands._argtypes import fraction, int_at_least, positive_float
+from ....commands._limits import add_options as add_limit_options
 
 HELP = "log10 test-MSE histogram of one width: robust modes, lottery-ticket share, median with bootstrap interval"
 
@@ -47,10 +48,19 @@ def configure(p) -> None:
     p.add_argument("--median-bootstrap", type=int_at_least(0), default=d.median_bootstrap, help="resamples for the median's interval (default %(default)s)")
     p.add_argument("--confidence", type=fraction, default=d.confidence, help="interval coverage (default %(default)s)")
     p.add_argument("--seed", type=int_at_least(0), default=d.seed, help="random seed of the resampling (default %(default)s)")
+    add_limit_options(p, "analysis")
+
+
+def _estimate(wl, settings):
+    from ....limits import histogram_estimate
+
+    work, memory, detail = histogram_estimate(wl.n_used, settings.bootstrap, settings.median_bootstrap)
+    return work, detail, memory, detail
 
 
 def run(args) -> int:
     from .. import histogram, losses
+    from ....commands._limits import check
     from ....tables import write_csv
 
     settings = histogram.ModeSettings(
@@ -60,6 +70,7 @@ def run(args) -> int:
     )
     settings.validate()
     wl = losses.load(args.input)
+    check(args, "analysis", *_estimate(wl, settings))
     a = histogram.analyse(wl, settings)
     write_csv([a.summary_row()], args.out_summary, SUMMARY_COLUMNS)
     write_csv(a.mode_rows(), args.out_modes, MODE_COLUMNS)

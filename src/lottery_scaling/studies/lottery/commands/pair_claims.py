@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....commands._argtypes import int_at_least, positive_float
+from ....commands._limits import add_options as add_limit_options
 from ..pairs.settings import TicketClaimSettings, WideClaimSettings
 
 _T, _W = TicketClaimSettings(), WideClaimSettings()
@@ -26,6 +27,7 @@ def configure(p) -> None:
     p.add_argument("--n-boot", type=int_at_least(0), default=_W.bootstrap, help="bootstrap resamples (default %(default)s)")
     p.add_argument("--random-state", type=int_at_least(0), default=_W.seed, help="bootstrap seed (default %(default)s)")
     p.add_argument("--out", required=True, help="CSV of claim rows")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -41,6 +43,12 @@ def run(args) -> int:
     clusters = read_csv(args.width2_clusters, ["cluster", "size", "share", "loss_median", "symmetric_share"]) if args.width2_clusters else None
     networks = read_csv(args.width2_networks, ["cluster", "symmetric"]) if args.width2_networks else None
     wide = read_csv(args.wide_networks, ["width", "mirror_nn_ratio"]) if args.wide_networks else None
+    if wide is not None and "wide" in args.rows:
+        from ....commands._limits import check
+        from ....limits import bootstrap_estimate
+
+        work, memory, detail = bootstrap_estimate(args.n_boot, len(wide), "wide networks")
+        check(args, "analysis", work, detail, memory, detail)
     rows = [ticket_row(args.experiment, clusters, networks, args.ticket_min_share)] if "ticket" in args.rows else []
     row = None if "wide" not in args.rows else wide_row(args.experiment, args.activation, wide, args.wide_max_ratio, args.wide_min_width, args.n_boot,
                    args.random_state)

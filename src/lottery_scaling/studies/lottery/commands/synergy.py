@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ....commands._argtypes import int_at_least
+from ....commands._limits import add_options as add_limit_options
 
 HELP = "compare each width N with the ensembling prediction (1/L_a + 1/L_b)^-1 of random width-N/2 pairs"
 
@@ -24,6 +25,7 @@ def configure(p) -> None:
     p.add_argument("--bootstrap", type=int_at_least(0), default=d.bootstrap, help="resamples for the median ratio's interval (default %(default)s)")
     p.add_argument("--confidence", type=float, default=d.confidence, help="interval coverage (default %(default)s)")
     p.add_argument("--seed", type=int_at_least(0), default=d.seed, help="random seed of pairs and resampling (default %(default)s)")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -33,6 +35,7 @@ def run(args) -> int:
     settings = synergy.SynergySettings(pairs=args.pairs, bootstrap=args.bootstrap, confidence=args.confidence, seed=args.seed)
     settings.validate()
     by_width = losses.load_many(args.inputs)
+    _check_limits(args, by_width, settings)
     results = synergy.analyse(by_width, settings)
     write_csv([c.row() for c in results], args.out_summary, SUMMARY_COLUMNS)
     samples = []
@@ -46,3 +49,14 @@ def run(args) -> int:
         print(f"N={c.width} vs {c.half_width}+{c.half_width}: median ratio {c.median_ratio:.3g} "
               f"[{c.ratio_ci_low:.3g}, {c.ratio_ci_high:.3g}], KS {c.ks:.3f}, Wasserstein {c.wasserstein_decades:.3f} decades")
     return 0
+
+
+def _check_limits(args, by_width, settings) -> None:
+    """Refuse, before drawing, pairs and resamples past --max-work or --max-memory (README "Limits")."""
+    from ..synergy import comparable_widths
+    from ....commands._limits import check
+    from ....limits import synergy_estimate
+
+    seeds = [(by_width[n // 2].n_used, by_width[n].n_used) for n in comparable_widths(by_width)]
+    work, memory, detail = synergy_estimate(seeds, settings.pairs, settings.bootstrap)
+    check(args, "analysis", work, detail, memory, detail)

@@ -11,7 +11,8 @@ from ..tasks import TASKS
 from ..trainer import DTYPES, TrainSettings
 from ..budget import SEED_LIMIT
 from ....commands._interrupt import interruptible
-from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float
+from ....commands._argtypes import finite_float, h5_output, int_at_least, int_in_range, positive_float, thread_count
+from ....commands._limits import add_options as add_limit_options
 
 HELP = "train networks of one width for a range of seeds and write them to an HDF5 file"
 _DEFAULTS = TrainSettings("x2", "silu", 1)
@@ -64,10 +65,8 @@ def configure(p) -> None:
                    help="factor on the first layer's initial w, b (default %(default)s: PyTorch's init)")
     p.add_argument("--snapshots", type=_boolean, default=_DEFAULTS.snapshots,
                    help="store every network's parameters at the loss-curve steps: true or false (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
-    p.add_argument("--max-memory", type=_size, default=None, metavar="SIZE",
-                   help="refuse a training whose arrays are estimated to need more than SIZE (e.g. 200G; "
-                        "default: this machine's physical memory)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
+    add_limit_options(p, "train")
     p.add_argument("--label", default=None, help="name for progress lines (default task/activation/N)")
 
 
@@ -85,6 +84,7 @@ def run(args) -> int:
         init_seed=args.init_seed, dtype=args.dtype, curve_points=args.curve_points,
         init_scale=args.init_scale, snapshots=args.snapshots,
     ).resolved()
+    _check_work(settings, args)
     _check_memory(settings, args)
     seeds = trainer.parse_seeds(args.seeds[0])
     label = args.label or f"{args.task}/{args.activation}/N={args.width}"
@@ -123,32 +123,26 @@ def _seeds(text: str):
     return text, count
 
 
-def _size(text: str) -> int:
-    import argparse
+def _check_work(settings, args) -> None:
+    """Refuse, before starting, a training past the work bound (--max-work; README "Limits")."""
+    from ....limits import check_work
 
-    from ..budget import parse_size
-
-    try:
-        value = parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a size > 0, got {text!r}")
-    return value
+    work = settings.width * args.seeds[1] * settings.steps * settings.n_train
+    check_work("train", work, f"{args.seeds[1]} seeds x width {settings.width} x {settings.steps} steps x "
+                              f"n_train {settings.n_train}", args.max_work)
 
 
 def _check_memory(settings, args) -> None:
     """Refuse, before allocating, a training whose arrays would not fit (the bound: --max-memory)."""
-    from ..budget import format_bytes, machine_memory_bytes, train_memory_bytes
+    from ..budget import format_bytes, train_memory_bytes
     from ..tasks import input_dim
     from ....errors import UserError
+    from ....limits import memory_bound
 
     threads = args.threads or os.cpu_count() or 1
     need = train_memory_bytes(input_dim(settings.task), settings.width, args.seeds[1], settings.n_train,
-                              settings.n_test, settings.curve_points, settings.dtype, threads)
-    bound, what = args.max_memory, "--max-memory"
-    if bound is None:
-        bound, what = machine_memory_bytes(), "this machine's memory"
+                              settings.n_test, settings.curve_points, settings.dtype, threads, settings.snapshots)
+    bound, what = memory_bound(args.max_memory)
     if bound is not None and need > bound:
         raise UserError(
             f"{args.seeds[1]} networks of width {settings.width} on {settings.n_train} training and {settings.n_test} "

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from ....commands._argtypes import int_at_least
+from ....commands._argtypes import int_at_least, thread_count
+from ....commands._limits import add_options as add_limit_options
 from ..settings import ImpSettings
 
 HELP = "iterative magnitude pruning with rewinding; pruned weights per neuron vs early alignment (CSV)"
@@ -40,7 +41,8 @@ def configure(p) -> None:
     p.add_argument("--sparsities", nargs="+", type=_sparsity, default=list(_D.sparsities),
                    help="target sparsities (default %(default)s)")
     p.add_argument("--rounds", type=int_at_least(1), default=_D.rounds, help="pruning rounds (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
+    add_limit_options(p, "race")
     p.add_argument("--out-summary", required=True, help="CSV: one row per run and sparsity")
     p.add_argument("--out-neurons", required=True, help="CSV: one row per run, sparsity and neuron")
 
@@ -61,6 +63,7 @@ def run(args) -> int:
     settings = RaceSettings(**{k: v for k, v in runs.settings.items()})
     ok = [r for r in range(len(runs.seed)) if runs.status[r] != 2][: args.imp_runs]
     seeds = [int(runs.seed[r]) for r in ok]
+    _check_limits(args, runs, settings, len(seeds))
     label = f"race-imp {runs.task.name} n={runs.task.n} d={settings.width}"
     print(f"[{label}] IMP of runs {seeds} to {args.sparsities} in {args.rounds} rounds", file=sys.stderr, flush=True)
     out = interruptible(lambda: imp.imp_many(runs.task, seeds, settings, args.sparsities, args.rounds, args.threads), label)
@@ -96,3 +99,18 @@ def run(args) -> int:
     write_csv(summary, args.out_summary, SUMMARY_COLUMNS)
     write_csv(neurons, args.out_neurons, NEURON_COLUMNS)
     return 0
+
+
+def _check_limits(args, runs, settings, n_runs: int) -> None:
+    """Refuse, before training, an IMP past --max-work or --max-memory (README "Limits")."""
+    import os
+    from dataclasses import asdict
+
+    from ....commands._limits import check
+    from ....limits import race_imp_estimate
+
+    task = runs.task
+    work, memory, detail = race_imp_estimate(n_runs, len(args.sparsities), args.rounds, settings.width, task.inputs,
+                                             task.n, int(task.x_test.shape[0]), asdict(settings),
+                                             args.threads or os.cpu_count() or 1)
+    check(args, "race", work, detail, memory, detail)

@@ -11,7 +11,8 @@ import os
 import sys
 
 from ..trainer import DTYPES, FORMS, RaceSettings
-from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float
+from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float, thread_count
+from ....commands._limits import add_options as add_limit_options
 from ._common import interruptible
 from .race_prepare_data import add_data_options, load_from_args
 
@@ -43,7 +44,8 @@ def configure(p) -> None:
                    help="'early' snapshot: first checkpoint where this share of live neurons is aligned (default %(default)s: the median)")
     p.add_argument("--drop-frac", type=fraction, default=_D.drop_frac,
                    help="'before the drop' snapshot: last checkpoint with training loss >= this x ln 2 (default %(default)s)")
-    p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
+    p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
+    add_limit_options(p, "race")
 
 
 def run(args) -> int:
@@ -61,6 +63,7 @@ def run(args) -> int:
         if args.n is None:
             raise UserError("give --n (training samples) or a prepared --data file")
         task = load_from_args(args)
+    _check_limits(args, task)
     seeds = trainer.parse_runs(args.runs)
     settings = trainer.RaceSettings(
         width=args.width, sigma=args.sigma, lr=args.lr, momentum=args.momentum, batch=args.batch,
@@ -77,3 +80,30 @@ def run(args) -> int:
     print(f"[{label}] done in {result.seconds:.1f} s ({result.form} form): {counts}; wrote {args.out}",
           file=sys.stderr, flush=True)
     return 0
+
+
+def _count_runs(text) -> int | None:
+    """Number of run seeds in --runs without building them (None: malformed, parse_runs says why)."""
+    text = str(text).strip()
+    try:
+        if ":" in text:
+            lo, hi = text.split(":")
+            return int(hi) - int(lo)
+        return len(text.split(","))
+    except ValueError:
+        return None
+
+
+def _check_limits(args, task) -> None:
+    """Refuse, before any array exists, a training past --max-work or --max-memory (README "Limits")."""
+    from ....commands._limits import check
+    from ....limits import race_train_estimate
+
+    runs = _count_runs(args.runs)
+    if runs is None or runs < 1:
+        return
+    settings = {"max_epochs": args.max_epochs, "checkpoints": args.checkpoints, "batch": args.batch,
+                "dtype": args.dtype, "form": args.form}
+    work, memory, detail = race_train_estimate(runs, args.width, task.inputs, task.n, int(task.x_test.shape[0]),
+                                               settings, args.threads or os.cpu_count() or 1)
+    check(args, "race", work, detail, memory, detail)
