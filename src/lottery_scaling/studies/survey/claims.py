@@ -62,6 +62,13 @@ def _median_row(claim, experiment, statistic, values, settings, threshold, passe
     return row(claim, experiment, statistic, med, lo, hi, threshold, verdict, f"{values.size} networks; {detail}")
 
 
+def _nanmedian(values) -> float:
+    """Median of the finite values, NaN (without a warning) when there are none."""
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else float("nan")
+
+
 def _keep_text(keep) -> str:
     return f"keep{float(keep):g}"
 
@@ -312,9 +319,9 @@ def attractor_manifold(man, settings: SurveyClaimSettings) -> list[dict]:
         thr = (f"upper end of the {settings.confidence:.0%} bootstrap interval below {settings.max_ratio_to_init:g} "
                "(nulls: init, shuffled pairing)")
         ratio = g["ratio_trained"].to_numpy(float) / g["ratio_init"].to_numpy(float)
-        detail = (f"median R trained {np.nanmedian(g['ratio_trained']):.3f}, at init {np.nanmedian(g['ratio_init']):.3f}, "
-                  f"shuffled {np.nanmedian(g['ratio_shuffled']):.3f}; collapsed share {np.nanmedian(g['collapsed_share']):.2f}; "
-                  f"median active neurons {np.nanmedian(g['active']):.0f}; median test MSE {np.nanmedian(g['test_loss']):.3g}")
+        detail = (f"median R trained {_nanmedian(g['ratio_trained']):.3f}, at init {_nanmedian(g['ratio_init']):.3f}, "
+                  f"shuffled {_nanmedian(g['ratio_shuffled']):.3f}; collapsed share {_nanmedian(g['collapsed_share']):.2f}; "
+                  f"median active neurons {_nanmedian(g['active']):.0f}; median test MSE {_nanmedian(g['test_loss']):.3g}")
         out.append(_median_row(claim, exp, stat, ratio, settings, thr, lambda lo, hi: hi < settings.max_ratio_to_init,
                                detail, (13, int(width))))
     return out

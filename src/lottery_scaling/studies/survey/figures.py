@@ -53,7 +53,7 @@ def plot_supermask(df, paths, dpi=150) -> None:
         ax.axhline(dense, color="k", lw=0.8, ls=":", label=f"untrained, no mask ({dense:.3g})")
         ax.axhline(trained, color="C2", lw=0.8, ls="-.", label=f"trained ({trained:.3g})")
         if race:
-            ax.axhline(0.5, color="0.7", lw=0.6)
+            ax.axhline(0.5, color="0.7", lw=0.6, label="chance (balanced classes)")
             ax.set_ylabel("test accuracy of the masked untrained network")
         else:
             ax.set_yscale("log")
