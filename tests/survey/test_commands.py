@@ -134,6 +134,16 @@ def test_bad_command_lines_are_one_line(tables, tmp_path, capsys):
         _refused(capsys, args, words, (out, table, tmp_path / "p.csv", tmp_path / "f.png"))
 
 
+def test_float32_networks_are_linearised_in_float64_but_not_pruned(tmp_path, capsys):
+    path = tmp_path / "f32.h5"
+    networks.write_result(path, train(TrainSettings("x2", "silu", 4, dtype="float32", **SMALL), np.arange(2), threads=1))
+    _ok("survey-linearised", "--networks", path, "--threads", 1, "--out", tmp_path / "lin.csv")
+    assert np.isfinite(pd.read_csv(tmp_path / "lin.csv")["linearised_test_loss"]).all()
+    capsys.readouterr()
+    _refused(capsys, ["survey-imp", "--networks", path, "--out", tmp_path / "i.h5", "--out-table", tmp_path / "i.csv"],
+             "IMP retrains in float64 only; these networks were trained in float32", (tmp_path / "i.h5",))
+
+
 def test_claims_table_with_text_in_a_number_column(tables, tmp_path, capsys):
     bad = tmp_path / "man.csv"
     df = pd.read_csv(tables / "man.csv")

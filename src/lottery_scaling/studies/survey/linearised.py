@@ -168,7 +168,7 @@ def linearised_rows(result: TrainResult, label: str, max_seeds: int | None = Non
                     origin_tol: float = 1e-3) -> list[dict]:
     """One row per network of a trained-networks result that did not diverge (the first max_seeds):
     the trained network's losses and movement beside its linearised twin's (same settings, seed,
-    data and initialisation); collapsed_share = neurons of the trained network within origin_tol
+    data and initialisation; float64 even for networks trained in float32); collapsed_share = neurons of the trained network within origin_tol
     of (w, b) = (0, 0)."""
     from dataclasses import replace
 
@@ -177,8 +177,9 @@ def linearised_rows(result: TrainResult, label: str, max_seeds: int | None = Non
         ok = ok[:max_seeds]
     if ok.size == 0:
         raise UserError("every network diverged in training: nothing to linearise")
-    s = replace(result.settings, snapshots=False)
-    lin = train_linearised(s, result.seed[ok], threads=threads)
+    s = result.settings
+    # the twin runs in float64 (its trainer's only dtype) whatever the networks were trained in
+    lin = train_linearised(replace(s, snapshots=False, dtype="float64"), result.seed[ok], threads=threads)
     moved = trained_movement(result)[ok]
     rows = []
     for j, k in enumerate(ok):

@@ -45,6 +45,9 @@ def run(args) -> int:
     settings = ImpSettings(sparsities=tuple(args.sparsities), rounds=args.rounds)
     settings.validate()
     result = seeds_subset(load_networks(args.networks), args.max_seeds)
+    if result.settings.dtype != "float64":
+        raise UserError(f"{args.networks}: IMP retrains in float64 only; these networks were trained in "
+                        f"{result.settings.dtype}")
     ok = ~result.diverged
     if not ok.any():
         raise UserError(f"{args.networks}: every network diverged in training: nothing to prune")

@@ -25,15 +25,11 @@ def run(args) -> int:
     set_threads(args.threads)
     import numpy as np
 
-    from ....errors import UserError
     from ....tables import write_csv
     from ..linearised import LINEARISED_COLUMNS, linearised_rows
     from ._common import default_label, load_networks
 
     result = load_networks(args.networks)
-    if result.settings.dtype != "float64":
-        raise UserError(f"{args.networks}: the linearised trainer runs in float64 only; the networks were trained "
-                        f"in {result.settings.dtype}")
     label = args.label or default_label(result.settings)
     rows = linearised_rows(result, label, args.max_seeds, args.threads)
     write_csv(rows, args.out, LINEARISED_COLUMNS)
