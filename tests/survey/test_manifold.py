@@ -49,6 +49,10 @@ def test_collapsed_neurons_are_left_out_and_counted():
     w2, b2 = np.concatenate([w, np.zeros(500)]), np.concatenate([b, np.full(500, 1e-5)])
     one, two = manifold.curve_statistic(w, b, 1.0, seed=3), manifold.curve_statistic(w2, b2, 1.0, seed=3)
     assert two.collapsed == 500 and two.active == 300 and two.ratio == pytest.approx(one.ratio)
+    # the shuffled null moves no collapsed neuron: its ratio is ~1, not pulled down by the w = 0 line
+    sw, sb = manifold.shuffled_pairing(w2, b2, seed=1)
+    np.testing.assert_array_equal(sb[300:], b2[300:])
+    assert manifold.curve_statistic(sw, sb, 1.0).ratio == pytest.approx(1.0, abs=0.08)
     few = manifold.curve_statistic(w[:20], b[:20], 1.0, min_neurons=50)
     assert np.isnan(few.ratio) and few.active == 20
 

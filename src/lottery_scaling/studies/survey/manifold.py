@@ -123,11 +123,16 @@ def curve_statistic(w, b, w_scale: float, origin_tol: float = 1e-3, shuffles: in
     return CurveStatistic(float(ratio), float(length), ref, n, int(gone.sum()))
 
 
-def shuffled_pairing(w, b, seed: int = 0):
-    """(w, b) with b permuted over the neurons: the shuffled-pairing null network (same marginals)."""
+def shuffled_pairing(w, b, seed: int = 0, origin_tol: float = 1e-3):
+    """(w, b) with b permuted over the neurons that are not collapsed onto the origin (those stay
+    where they are, so the null network has the same collapsed neurons and the same marginals of the
+    others): the shuffled-pairing null network."""
     rng = np.random.Generator(np.random.Philox(np.random.SeedSequence([_SHUFFLE_TAG, 1, int(seed)])))
-    b = np.asarray(b, dtype=np.float64)
-    return np.asarray(w, dtype=np.float64).copy(), b[rng.permutation(b.size)]
+    w = np.asarray(w, dtype=np.float64).copy()
+    b = np.asarray(b, dtype=np.float64).copy()
+    live = np.flatnonzero(~collapsed(w, b, origin_tol))
+    b[live] = b[rng.permutation(live)]
+    return w, b
 
 
 MANIFOLD_COLUMNS = ("label", "width", "lr", "steps", "seed", "test_loss", "ratio_trained", "ratio_init",
@@ -154,7 +159,7 @@ def manifold_rows(result, label: str, settings=None) -> list[dict]:
         seed = int(result.seed[k])
         trained = curve_statistic(result.w[k], result.b[k], scale, seed=seed, **kw)
         start = curve_statistic(w0[k], b0[k], scale, seed=seed, **kw)
-        sw, sb = shuffled_pairing(result.w[k], result.b[k], seed)
+        sw, sb = shuffled_pairing(result.w[k], result.b[k], seed, settings.origin_tol)
         shuffled = curve_statistic(sw, sb, scale, seed=seed, **kw)
         rows.append({"label": label, "width": s.width, "lr": s.lr, "steps": s.steps, "seed": seed,
                      "test_loss": float(result.test_loss[k]), "ratio_trained": trained.ratio, "ratio_init": start.ratio,
