@@ -163,3 +163,21 @@ def test_claim_settings_are_checked():
     with pytest.raises(UserError, match="unknown setting\\(s\\) bogus"):
         from_dict(SurveyClaimSettings, {"bogus": 1}, "survey.claims")
     assert from_dict(SurveyClaimSettings, {"max_ratio_to_init": 0.5}, "x").max_ratio_to_init == 0.5
+
+
+@pytest.mark.parametrize("cls, values, words", [
+    ("SupermaskSettings", {"keeps": 0.5}, "keeps must be a non-empty list of numbers in (0, 1], got 0.5"),
+    ("SupermaskSettings", {"keeps": [0.5, 1.5]}, "keeps must be a list of numbers in (0, 1], got 1.5"),
+    ("SupermaskSettings", {"random_draws": 5000}, "random_draws must be an integer from 1 to 1000"),
+    ("ImpSettings", {"sparsities": [1.0]}, "sparsities must be a list of numbers in (0, 1), got 1.0"),
+    ("ManifoldSettings", {"origin_tol": -1}, "origin_tol must be a number >= 0"),
+    ("EdgePopupSweepSettings", {"scope": "all"}, "scope must be layer or global, got 'all'"),
+    ("SurveyClaimSettings", {"supermask_keep": 0}, "supermask_keep must be a number in (0, 1], got 0"),
+    ("SurveyClaimSettings", {"confidence": True}, "confidence must be a number in (0, 1)"),
+])
+def test_part_settings_name_the_bad_value(cls, values, words):
+    from lottery_scaling.studies.survey import settings
+
+    with pytest.raises(UserError) as e:
+        from_dict(getattr(settings, cls), values, "survey")
+    assert words in str(e.value)

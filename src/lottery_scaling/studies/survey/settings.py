@@ -32,15 +32,25 @@ def _fail(name, allowed, value):
     raise UserError(f"{name} must be {allowed}, got {value!r}")
 
 
-def _fractions(name, values, closed_low=False):
+def _fractions(name, values):
+    """A non-empty list of numbers in (0, 1]."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        _fail(name, "a non-empty list of numbers in (0, 1]", values)
     values = tuple(values)
     if not values:
         _fail(name, "a non-empty list of numbers in (0, 1]", list(values))
     for v in values:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not (
-                (0 <= v if closed_low else 0 < v) and v <= 1):
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 1:
             _fail(name, "a list of numbers in (0, 1]", v)
     return values
+
+
+def _fraction(name, value, closed_low=False):
+    """A number in (0, 1] ([0, 1] with closed_low)."""
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and (
+        (0 <= value if closed_low else 0 < value) and value <= 1)
+    if not ok:
+        _fail(name, f"a number in {'[' if closed_low else '('}0, 1]", value)
 
 
 def _positive_int(name, value, low=1):
@@ -177,7 +187,7 @@ class SurveyClaimSettings:
     seed: int = 0
 
     def validate(self) -> None:
-        _fractions("supermask_keep", (self.supermask_keep,))
+        _fraction("supermask_keep", self.supermask_keep)
         for name in ("min_log10_gain", "min_accuracy_gain", "min_alpha", "min_movement_decay", "min_jaccard_excess",
                      "linear_alpha"):
             v = getattr(self, name)
@@ -187,7 +197,7 @@ class SurveyClaimSettings:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and v > 0):
                 _fail(name, "a number > 0", v)
-        _fractions("min_jaccard", (self.min_jaccard,), closed_low=True)
+        _fraction("min_jaccard", self.min_jaccard, closed_low=True)
         _positive_int("min_widths", self.min_widths, 2)
         _positive_int("bootstrap", self.bootstrap)
         _positive_int("seed", self.seed, 0)
