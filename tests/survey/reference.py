@@ -90,3 +90,19 @@ def linearised_train(theta0, N, d, x, y, act, steps, lr=1e-2, lr_decay=0.2, lr_d
         adam_step(dtheta, J.T @ (2 * r / x.shape[0]), m1, m2, current, t)
     losses.append(np.mean((f0 + J @ dtheta - y) ** 2))
     return dtheta, np.array(losses)
+
+
+def masked_adam_train(theta0, mask, N, d, x, y, act, steps, lr=1e-2, lr_decay=0.2, lr_decay_every=10000):
+    """Adam on theta0 * mask with the gradient of pruned entries zeroed: (final theta, losses before each update)."""
+    theta = theta0 * mask
+    m1 = np.zeros_like(theta)
+    m2 = np.zeros_like(theta)
+    losses = []
+    current = lr
+    for t in range(1, steps + 1):
+        if t > 1 and (t - 1) % lr_decay_every == 0:
+            current *= lr_decay
+        *grads, loss = gradients(*split(theta, N, d), x, y, act)
+        losses.append(loss)
+        adam_step(theta, flat(*grads) * mask, m1, m2, current, t)
+    return theta, np.array(losses)

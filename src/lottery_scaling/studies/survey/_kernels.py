@@ -1,6 +1,7 @@
 """Numba kernels of the survey study: edge-popup (strong tickets) and the linearised network.
 
-Private: call them through `edgepopup.train_edgepopup` and `linearised.train_linearised`, which
+Private: call them through `edgepopup.train_edgepopup`, `linearised.train_linearised` and
+`imp.train_masked`, which
 check and prepare the arrays. As in the lottery trainer, one network is trained start to finish
 by one thread (networks run in parallel, handed out one at a time), so a seed's result never
 depends on the thread count; each network allocates its workspace once, before its step loop,
@@ -256,6 +257,78 @@ def edgepopup_batch(act, theta0, scores, N, d, xT, y, half, store, bounds, kept,
         diverged[s] = _edgepopup_one(act, theta0[s], scores[s], N, d, xT, y, half, store, bounds, kept, steps, lr0,
                                      lr_decay, lr_decay_every, optimizer, beta1, beta2, eps, momentum, weight_decay,
                                      curve_steps, curve[s], masks[s], steps_done[s : s + 1])
+
+
+# --- masked training (IMP with rewinding) -----------------------------------------------------
+
+
+@njit(**JIT)
+def _mask_gradient(grad, mask):
+    for p in range(grad.shape[0]):
+        grad[p] *= mask[p]
+
+
+@njit(cache=True, error_model="numpy")
+def _masked_one(act, theta, mask, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
+                curve_steps, curve, step_counter):
+    """Train one network in place with Adam on the unmasked parameters only (theta must hold 0
+    where mask is 0; a zero gradient leaves Adam's moments, and so the parameter, at exactly 0).
+    With a mask of ones this is the lottery trainer's _train_one step for step (the same branches,
+    tested equal). Returns True if the loss was not finite (training stops there)."""
+    P = theta.shape[0]
+    M = xT.shape[1]
+    x_max = _x_max(xT)
+    w = theta[: N * d].reshape((N, d))
+    b = theta[N * d : N * d + N]
+    v = theta[N * d + N : N * d + 2 * N]
+    grad = np.zeros(P)
+    m1 = np.zeros(P)
+    m2 = np.zeros(P)
+    f = np.empty(M)
+    g = np.empty(M)
+    z = np.empty(M)
+    store = store or d != 1 or act != SILU
+    keep = np.empty((N if store else 1, M))
+    wide = not store and half > 0
+    e = np.empty(N if wide else 1)
+    keep_left = np.empty(N if wide else 1)
+    keep_right = np.empty(N if wide else 1)
+    scratch = np.empty((3, M))
+    K = curve_steps.shape[0]
+    ci = 0
+    lr = lr0
+    for t in range(steps):
+        if t % 64 == 0:
+            step_counter[0] = t
+        if t > 0 and t % lr_decay_every == 0:
+            lr *= lr_decay
+        loss = _network_loss_and_grad(act, theta, w, b, v, N, d, xT, y, half, store, wide, x_max, grad, f, g, z, keep,
+                                      e, keep_left, keep_right, scratch)
+        while ci < K and curve_steps[ci] == t:
+            curve[ci] = loss
+            ci += 1
+        if not np.isfinite(loss):
+            for j in range(ci, K):
+                curve[j] = loss
+            step_counter[0] = steps
+            return True
+        _mask_gradient(grad, mask)
+        _adam_update(theta, grad, m1, m2, lr, beta1, beta2, eps, t + 1)
+    loss = _network_loss_and_grad(act, theta, w, b, v, N, d, xT, y, half, store, wide, x_max, grad, f, g, z, keep, e,
+                                  keep_left, keep_right, scratch)
+    for j in range(ci, K):
+        curve[j] = loss
+    step_counter[0] = steps
+    return not np.isfinite(loss)
+
+
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def masked_batch(act, theta, masks, N, d, xT, y, half, store, steps, lr0, lr_decay, lr_decay_every, beta1, beta2, eps,
+                 curve_steps, curve, diverged, steps_done):
+    """_masked_one for every network s (theta, masks (S, P)), in parallel."""
+    for s in prange(theta.shape[0]):
+        diverged[s] = _masked_one(act, theta[s], masks[s], N, d, xT, y, half, store, steps, lr0, lr_decay,
+                                  lr_decay_every, beta1, beta2, eps, curve_steps, curve[s], steps_done[s : s + 1])
 
 
 # --- linearised (tangent-space) network -------------------------------------------------------

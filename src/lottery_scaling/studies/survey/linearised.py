@@ -157,3 +157,39 @@ def train_linearised(settings: TrainSettings, seeds, threads: int | None = None)
     movement = np.linalg.norm(dtheta, axis=1) / np.linalg.norm(theta0, axis=1)
     return LinearisedResult(settings, seeds.copy(), w, b, v, c, w0, b0, v0, c0, train_loss, test_loss, net_train,
                             net_test, movement, diverged, curve, steps_at, seconds)
+
+
+LINEARISED_COLUMNS = ("label", "task", "activation", "width", "lr", "steps", "seed", "trained_train_loss",
+                      "trained_test_loss", "trained_movement", "linearised_train_loss", "linearised_test_loss",
+                      "linearised_network_test_loss", "linearised_movement", "linearised_diverged", "collapsed_share")
+
+
+def linearised_rows(result: TrainResult, label: str, max_seeds: int | None = None, threads: int | None = None,
+                    origin_tol: float = 1e-3) -> list[dict]:
+    """One row per network of a trained-networks result that did not diverge (the first max_seeds):
+    the trained network's losses and movement beside its linearised twin's (same settings, seed,
+    data and initialisation; float64 even for networks trained in float32); collapsed_share = neurons of the trained network within origin_tol
+    of (w, b) = (0, 0)."""
+    from dataclasses import replace
+
+    ok = np.flatnonzero(~np.asarray(result.diverged, bool))
+    if max_seeds is not None:
+        ok = ok[:max_seeds]
+    if ok.size == 0:
+        raise UserError("every network diverged in training: nothing to linearise")
+    s = result.settings
+    # the twin runs in float64 (its trainer's only dtype) whatever the networks were trained in
+    lin = train_linearised(replace(s, snapshots=False, dtype="float64"), result.seed[ok], threads=threads)
+    moved = trained_movement(result)[ok]
+    rows = []
+    for j, k in enumerate(ok):
+        gone = np.hypot(np.linalg.norm(result.w[k], axis=1), result.b[k]) < origin_tol
+        rows.append({
+            "label": label, "task": s.task, "activation": s.activation, "width": s.width, "lr": s.lr, "steps": s.steps,
+            "seed": int(result.seed[k]), "trained_train_loss": float(result.train_loss[k]),
+            "trained_test_loss": float(result.test_loss[k]), "trained_movement": float(moved[j]),
+            "linearised_train_loss": float(lin.train_loss[j]), "linearised_test_loss": float(lin.test_loss[j]),
+            "linearised_network_test_loss": float(lin.network_test_loss[j]), "linearised_movement": float(lin.movement[j]),
+            "linearised_diverged": bool(lin.diverged[j]), "collapsed_share": float(gone.mean()),
+        })
+    return rows

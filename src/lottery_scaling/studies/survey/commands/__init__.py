@@ -1,0 +1,2 @@
+"""Subcommands of the survey study (survey-supermask, survey-edgepopup, survey-imp, survey-overlap,
+survey-linearised, survey-manifold, survey-claims, plot-survey)."""
