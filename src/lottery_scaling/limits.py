@@ -1,4 +1,4 @@
-"""Bounds on what one job may ask of a machine (README "Limits"), for every study and command.
+"""Bounds on what one job may ask of a machine (docs/cli.md, "Limits"), for every study and command.
 
 Each estimate is arithmetic on the settings alone (Python ints: no overflow), so a typo such as
 `--steps 10**12` or `runs: 100000000` is refused at once, before any array exists. Three kinds of
@@ -113,6 +113,11 @@ def race_checkpoints(n: int, batch: int, max_epochs: int, checkpoints: int) -> i
     return min(checkpoints, cap) + 2
 
 
+# Cost of one call of the race trainer beyond its passes (setup, checkpoint plan, results: ~10 ms),
+# in passes; IMP makes one call per round, each pruning every (run, sparsity) pair in Python.
+_TRAINER_CALL = 10**7
+
+
 def race_train_work(runs: int, width: int, inputs: int, n: int, n_test: int, max_epochs: int, checkpoints: int,
                     batch: int) -> int:
     """Weight-sample passes of training `runs` runs to the max_epochs cap (an upper bound: runs stop
@@ -159,12 +164,13 @@ def race_imp_estimate(runs: int, sparsities: int, rounds: int, width: int, input
     dtype = settings.get("dtype", "float64")
     pairs = runs * sparsities
     trainings = runs + rounds * pairs
-    work = trainings * race_train_work(1, width, inputs, n, n_test, e, c, b)
+    work = trainings * race_train_work(1, width, inputs, n, n_test, e, c, b) + (rounds + 1) * _TRAINER_CALL
+    work += rounds * pairs * (width * inputs + 2 * width) * 2  # the magnitude sort of each pruning
     memory = (race_train_memory(runs, width, inputs, n, n_test, e, c, b, dtype, threads, "direct")
               + race_train_memory(pairs, width, inputs, n, n_test, e, c, b, dtype, threads, "direct", masked=True)
               + pairs * (width * inputs + 2 * width) * 16)  # imp_many's own float64 masks
     detail = (f"({runs} runs + {rounds} rounds x {runs} runs x {sparsities} sparsities) trainings x width {width} x "
-              f"{inputs} inputs x (max_epochs {e} x n {n} + checkpoints)")
+              f"{inputs} inputs x (max_epochs {e} x n {n} + checkpoints), in {rounds + 1} trainer calls")
     return work, memory, detail
 
 
@@ -181,6 +187,9 @@ def race_cells_estimate(tasks: list[tuple[int, int]], probes: int, max_iter: int
 
 # Density grid points of a loss histogram (studies/lottery/histogram.py: at least 1024)
 _GRID = 1024
+# A resample drawn in a Python loop (histogram modes, synergy) costs about 1 ms beyond its values:
+# about as much as 10**5 values (at ~10 ns a value, the bound's 1e11 is about 20 minutes).
+_RESAMPLE = 10**5
 
 
 def resample_memory(resamples: int, values: int) -> int:
@@ -191,17 +200,17 @@ def resample_memory(resamples: int, values: int) -> int:
 def histogram_estimate(seeds: int, bootstrap: int, median_bootstrap: int) -> tuple[int, int, str]:
     """(work, memory, how counted) of one width's histogram: every mode resample draws the seeds and
     evaluates the density grid; the median's resamples draw the seeds, all at once."""
-    work = bootstrap * (seeds + _GRID) + median_bootstrap * seeds
-    detail = (f"{bootstrap} mode resamples x ({seeds} seeds + {_GRID} grid points) + "
-              f"{median_bootstrap} median resamples x {seeds} seeds")
+    work = bootstrap * (seeds + _GRID + _RESAMPLE) + median_bootstrap * seeds
+    detail = (f"{bootstrap} mode resamples x ({seeds} seeds + {_GRID} grid points + {_RESAMPLE} for the resample's "
+              f"own cost) + {median_bootstrap} median resamples x {seeds} seeds")
     return work, resample_memory(median_bootstrap, seeds) + bootstrap * 8, detail
 
 
 def synergy_estimate(seeds: list[tuple[int, int]], pairs: int, bootstrap: int) -> tuple[int, int, str]:
     """seeds: (width-N/2 seeds, width-N seeds) of every compared N."""
-    work = sum(pairs + bootstrap * (half + wide + min(pairs, 4 * half)) for half, wide in seeds)
+    work = sum(pairs + bootstrap * (half + wide + min(pairs, 4 * half) + _RESAMPLE) for half, wide in seeds)
     detail = (f"{len(seeds)} compared widths x ({pairs} pairs + {bootstrap} resamples x "
-              f"(seeds of N/2 and N + up to {pairs} pairs))")
+              f"(seeds of N/2 and N + up to {pairs} pairs + {_RESAMPLE} for the resample's own cost))")
     # pair indices, the two losses, the ensemble and its log; the samples table as Python rows (~300 bytes each)
     memory = pairs * 8 * 6 + bootstrap * 8 + sum(pairs + wide for _, wide in seeds) * 300
     return work, memory, detail

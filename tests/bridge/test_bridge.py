@@ -126,3 +126,57 @@ def test_commands_name_bad_inputs(tmp_path, capsys):
     networks.write_result(tmp_path / "n.h5", r)
     assert main(["bridge-emergence", str(tmp_path / "n.h5"), "--out", str(tmp_path / "e.csv")]) == 2
     assert "snapshots" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def small_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bridge_limits")
+    paths = {}
+    for N, seeds in ((2, np.arange(6)), (4, np.arange(4))):
+        paths[N] = d / f"N{N}.h5"
+        networks.write_result(paths[N], train(TrainSettings("x2", "silu", N, **SMALL), seeds))
+    return paths
+
+
+def _tables(tmp_path):
+    """Minimal alignment, rewind and basin tables for bridge-claims."""
+    t = {name: tmp_path / f"{name}.csv" for name in ("net", "rw", "basin")}
+    pd.DataFrame({"init_scale": [1.0] * 3, "width": [4] * 3, "spearman": [0.1] * 3, "ticket_percentile": [0.6] * 3,
+                  "p_value": [0.5] * 3}).to_csv(t["net"], index=False)
+    pd.DataFrame({"init_scale": [1.0], "arm": ["ticket"], "width": [2], "diverged": [False], "test_loss": [1e-3]}).to_csv(
+        t["rw"], index=False)
+    pd.DataFrame({"reference_init_scale": [1.0], "basin_high": [-3.0]}).to_csv(t["basin"], index=False)
+    return t
+
+
+@pytest.mark.parametrize("args, message", [
+    # a pruning width past N used to be dropped without a word
+    (lambda p, o: ["bridge-rewind", "--networks", p[4], "--width2", p[2], "--prune-k", "2", "99", "--out", o / "r.csv"],
+     "--prune-k 99: pruning keeps fewer neurons than the networks have, and these have width 4 (allowed: 1..3, or half)"),
+    (lambda p, o: ["bridge-rewind", "--networks", p[4], "--width2", p[2], "--prune-k", "4", "--out", o / "r.csv"],
+     "--prune-k 4: pruning keeps fewer neurons"),
+    (lambda p, o: ["bridge-rewind", "--networks", p[4], "--width2", p[2], "--max-work", "10", "--out", o / "r.csv"],
+     "4 networks x 200 steps x n_train 40 x (3 width-2 arms + kept widths [2]) = 2.56e+05 neuron-sample-steps, more than 10"),
+    (lambda p, o: ["bridge-ticket-basin", "--width2", p[2], "--mode-bootstrap", str(10**12), "--out", o / "b.csv"],
+     "1000000000000 mode resamples x (6 seeds"),
+    (lambda p, o: ["bridge-emergence", p[4], "--max-work", "10", "--out", o / "e.csv"],
+     "ticket searches and snapshot fits of networks 4 x width 4"),
+    (lambda p, o: ["bridge-alignment", p[4], "--max-work", "10", "--out-neurons", o / "a.csv", "--out-networks", o / "b.csv"],
+     "ticket searches of networks 4 x width 4"),
+])
+def test_sizes_past_the_bounds_are_one_line(small_files, tmp_path, capsys, args, message):
+    out = tmp_path / "out"
+    assert main([str(a) for a in args(small_files, out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_claims_resampling_past_the_bound_is_one_line(tmp_path, capsys):
+    t = _tables(tmp_path)
+    out = tmp_path / "claims.csv"
+    assert main(["bridge-claims", "--alignment", str(t["net"]), "--rewind", str(t["rw"]), "--basin", str(t["basin"]),
+                 "--settings", '{"null_draws": 1000000000000}', "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "(3 x 1000 resamples + 1000000000000 null draws) x 3 networks" in err[0], err
+    assert not out.exists()

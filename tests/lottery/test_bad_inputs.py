@@ -34,6 +34,17 @@ TRAIN = ["train", "--task", "x2", "--activation", "silu", "--width", "1", "--ste
     (["--seeds", "0:2", "--n-test", str(10**10)], f"and {10**10} test points"),
     (["--seeds", "0:2", "--max-memory", "1M"], "more than 1 MB (--max-memory)"),
     (["--seeds", "0:2", "--max-memory", "lots"], "argument --max-memory: expected a size"),
+    # work: a typo of --steps used to start a job of days
+    (["--seeds", "0:1000", "--width", "10", "--steps", str(10**12), "--n-train", "1000"],
+     "1000 seeds x width 10 x 1000000000000 steps x n_train 1000 = 1e+19 neuron-sample-steps, more than 1e+15 "
+     "(the default of --max-work)"),
+    # raised on purpose, the next bound (memory) is the one that speaks
+    (["--seeds", "0:1000", "--steps", str(10**12), "--max-work", "1e30", "--max-memory", "1M"], "more than 1 MB (--max-memory)"),
+    (["--seeds", "0:2", "--max-work", "0"], "argument --max-work: must be a finite number > 0"),
+    (["--seeds", "0:2", "--threads", str(10**9)], "argument --threads: must be an integer from 1 to"),
+    # the parameter snapshots (bridge study) were left out of the estimate
+    (["--seeds", "0:100", "--width", "1000", "--steps", "1000", "--snapshots", "true", "--curve-points", "1000",
+      "--max-memory", "1G"], "need about 2.55 GB of memory, more than 1 GB"),
 ])
 def test_train_refuses_in_one_line(tmp_path, capsys, args, message):
     out = tmp_path / "a.h5"
@@ -177,3 +188,71 @@ def test_a_hostile_formula_in_a_file_is_one_line_naming_the_file(hostile, tmp_pa
     assert str(hostile[task]) in err and HOSTILE_TASKS[task] in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and len(err) < 2000, err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pipeline_passes_its_raised_bounds_to_the_commands(tmp_path, capsys, monkeypatch):
+    argv = TRAIN + ["--seeds", "0:1000", "--steps", str(10**12), "--max-memory", "1M", "--out", tmp_path / "a.h5"]
+    rc, err = run(capsys, *argv)
+    assert rc == 2 and "neuron-sample-steps, more than 1e+15" in err, err
+    monkeypatch.setenv("LOTTERY_SCALING_LIMITS", json.dumps({"max_train_work": 1e30}))
+    rc, err = run(capsys, *argv)
+    assert rc == 2 and "more than 1 MB (--max-memory)" in err, err
+    monkeypatch.setenv("LOTTERY_SCALING_LIMITS", json.dumps({"max_analysis_work": 10}))
+    f = write_losses_file(tmp_path / "l.h5", 2, np.geomspace(1e-4, 1e-2, 20))
+    rc, err = run(capsys, *ANALYSES["histogram"](f, tmp_path))
+    assert rc == 2 and "more than 10 (limits.max_analysis_work of the pipeline)" in err, err
+
+
+ANALYSES = {
+    "histogram": lambda f, o: ["histogram", f, "--out-summary", o / "s.csv", "--out-modes", o / "m.csv", "--out-kde", o / "k.csv"],
+    "fit": lambda f, o: ["fit", f, "--out-medians", o / "m.csv", "--out-slopes", o / "s.csv", "--out-exponents", o / "e.csv"],
+    "synergy": lambda f, o: ["synergy", f, o.parent / "half.h5", "--out-summary", o / "s.csv", "--out-samples", o / "p.csv"],
+}
+
+
+@pytest.mark.parametrize("command, extra, message", [
+    ("histogram", ["--bootstrap", str(10**12)], "1000000000000 mode resamples x (20 seeds + 1024 grid points + 100000"),
+    ("histogram", ["--median-bootstrap", str(10**9), "--max-memory", "1G"], "needs about 320 GB of memory, more than 1 GB (--max-memory)"),
+    ("fit", ["--bootstrap", str(10**12)], "1000000000000 resamples x 20 seeds of 1 widths"),
+    ("synergy", ["--pairs", str(10**12)], "1 compared widths x (1000000000000 pairs"),
+    ("synergy", ["--bootstrap", str(10**12)], "1000000000000 resamples"),
+])
+def test_resampling_past_the_bounds_is_refused_in_one_line(tmp_path, capsys, command, extra, message):
+    out = tmp_path / "out"
+    f = write_losses_file(tmp_path / "wide.h5", 4, np.geomspace(1e-4, 1e-2, 20))
+    write_losses_file(tmp_path / "half.h5", 2, np.geomspace(1e-4, 1e-2, 20))
+    rc, err = run(capsys, *ANALYSES[command](f, out), *extra)
+    assert rc == 2 and message in err and "more than" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_pair_claims_bootstrap_past_the_bound_is_refused(tmp_path, capsys):
+    import pandas as pd
+
+    wide = tmp_path / "wide.csv"
+    pd.DataFrame({"width": [4] * 5, "mirror_nn_ratio": np.linspace(0.5, 1, 5)}).to_csv(wide, index=False)
+    rc, err = run(capsys, "pair-claims", "--experiment", "e", "--rows", "wide", "--wide-networks", wide,
+                  "--n-boot", str(10**12), "--out", tmp_path / "c.csv")
+    assert rc == 2 and "1000000000000 resamples x 5 wide networks" in err, err
+    assert not (tmp_path / "c.csv").exists()
+
+
+def test_figures_matplotlib_cannot_draw_are_refused_before_any_file(tmp_path):
+    from lottery_scaling.errors import UserError
+    from lottery_scaling.plotting import pyplot, save
+    from lottery_scaling.studies.lottery.figures import FigureStyle
+
+    fig, _ = pyplot().subplots(figsize=(4, 3))
+    with pytest.raises(UserError, match="4 x 3 inches at dpi 100000 is 400000 x 300000 pixels"):
+        save(fig, [tmp_path / "a.png", tmp_path / "a.pdf"], dpi=100000)
+    assert not list(tmp_path.iterdir())
+    with pytest.raises(UserError, match="bins_per_decade: 1e"):
+        FigureStyle.from_dict({"bins_per_decade": 1e9})
+
+
+def test_memory_estimate_counts_snapshots():
+    plain = budget.train_memory_bytes(1, 50, 400, 200, 10001, 51)
+    kept = budget.train_memory_bytes(1, 50, 400, 200, 10001, 51, snapshots=True, steps=50000)
+    assert kept - plain == 400 * 51 * 151 * 8
+    assert budget.train_memory_bytes(1, 50, 400, 200, 10001, 51, snapshots=True, steps=9) - plain == 400 * 10 * 151 * 8

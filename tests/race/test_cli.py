@@ -49,6 +49,15 @@ BAD = [
     (["--n", "8", "--out", "x.txt"], "--out: must be a file name ending in .h5"),
     (["--data", "missing.h5"], "missing.h5"),
     ([], "give --n"),
+    # sizes: work (runs to the epoch cap) and memory of the arrays, before any is allocated
+    (["--n", "40", "--runs", "0:100000000"], "100000000 runs x width 300 x 64 inputs x (max_epochs 3000 x n 40"),
+    (["--n", "40", "--max-epochs", str(10**12)], "max_epochs 1000000000000 x n 40"),
+    (["--n", "40", "--width", str(10**8), "--max-work", "1e30", "--max-memory", "64G"],
+     "width 100000000 x 64 inputs"),
+    (["--n", "40", "--checkpoints", str(10**10), "--max-memory", "64G"], "checkpoints 10000000000, batch 4 needs about 321 GB"),
+    (["--n", "40", "--batch", str(10**12), "--max-memory", "64G"], "batch 1000000000000 needs about 8 TB"),
+    (["--n", "40", "--threads", str(10**9)], "--threads: must be an integer from 1 to"),
+    (["--n", "40", "--max-work", "-1"], "--max-work: must be a finite number > 0"),
 ]
 
 
@@ -63,3 +72,42 @@ def test_bad_values_one_line_exit_2_no_file(tmp_path, extra, message):
     assert message in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tiny")
+    task = d / "task.h5"
+    assert run_cli("race-prepare-data", "--n", "40", "--out", str(task)).returncode == 0
+    runs = d / "runs.h5"
+    proc = run_cli("race-train", "--data", str(task), "--width", "4", "--runs", "0:1", "--max-epochs", "3",
+                   "--checkpoints", "3", "--threads", "1", "--out", str(runs))
+    assert proc.returncode == 0, proc.stderr
+    return task, runs
+
+
+@pytest.mark.parametrize("command, message", [
+    (["race-imp", "--rounds", str(10**8)], "(1 runs + 100000000 rounds x 1 runs x 3 sparsities) trainings x width 4"),
+    (["race-imp", "--imp-runs", "1", "--sparsities", "0.5", "--max-work", "10"], "more than 10 (--max-work)"),
+    (["race-cells", "--probes", str(10**10)], "10000000000 probes x 200 iterations x 2 alignments x n 40 x inputs"),
+    (["race-cells", "--max-iter", str(10**12)], "2000 probes x 1000000000000 iterations"),
+])
+def test_imp_and_cells_past_the_bounds_are_one_line(tiny_runs, tmp_path, command, message):
+    task, runs = tiny_runs
+    if command[0] == "race-imp":
+        args = [*command, "--runs", str(runs), "--out-summary", str(tmp_path / "s.csv"), "--out-neurons", str(tmp_path / "n.csv")]
+    else:
+        args = [*command, "--data", str(task), "--out", str(tmp_path / "c.csv")]
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_bounds_raised_by_the_pipeline_reach_race_train(tmp_path):
+    import os
+
+    args = ["race-train", "--n", "40", "--runs", "0:100000000", "--max-memory", "1G", "--out", str(tmp_path / "o.h5")]
+    env = dict(os.environ, LOTTERY_SCALING_LIMITS='{"max_race_work": 1e30}')
+    proc = subprocess.run([sys.executable, "-m", "lottery_scaling", *args], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2 and "of memory, more than 1 GB (--max-memory)" in proc.stderr, proc.stderr

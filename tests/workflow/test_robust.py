@@ -134,3 +134,75 @@ def test_a_bad_formula_is_a_config_error_before_any_job(work, changes, message):
     key = "bridge.task" if "bridge" in changes else "experiments.x2_silu.task"
     assert proc.returncode != 0 and f"Config error: {key}: " in text and message in text, text[-3000:]
     assert "Traceback" not in text and len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def _renamed(section: str, old: str, new: str) -> str:
+    """config/test.yaml with one experiment (of `section`: experiments, race.experiments) renamed."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "test.yaml").read_text())
+    target = config
+    for key in section.split("."):
+        target = target[key]
+    target[new] = target.pop(old)
+    return yaml.safe_dump(config)
+
+
+_BIG_MEMORY = {"limits": {"max_job_memory": "64G"}}  # a bound independent of the test machine's memory
+
+
+@pytest.mark.parametrize("config_text, message", [
+    # integers that YAML reads as floats used to make paths like N2.0 (MissingInputException)
+    (_config(**{"experiments.x2_silu.widths": [1, 2.0]}), "experiments.x2_silu.widths.1: 2.0 is not of type 'integer'"),
+    (_config(**{"race.experiments.digits.n": 40.0}), "race.experiments.digits.n: 40.0 is not of type 'integer'"),
+    # names: Python's `$` matched before a final newline; long names broke file names (ENAMETOOLONG)
+    (_renamed("experiments", "x2_silu", "ab\n"), r"experiments: 'ab\n' does not match"),
+    (_renamed("experiments", "x2_silu", "a" * 300), "experiments: 'aaaaaaaaaa"),
+    (_config(results="r/" + "x" * 300), "results: the folder name 'xxxx"),
+    # enums the bridge section lacked (a stack trace)
+    (_config(**{"bridge.task": "foo"}), "bridge.task: 'foo' does not match '^expr:'; or 'foo' is not one of ['x2'"),
+    # race: work and memory of every job, n within the data set
+    (_config(**{"race.experiments.digits.runs": 10**8}),
+     "race.experiments.digits (setting n 40, width 20, sigma 0.001): 100000000 runs x width 20 x 64 inputs"),
+    (_config(**{"race.experiments.digits.width": 10**8, **_BIG_MEMORY}), "width 100000000 x 64 inputs"),
+    (_config(**{"race.training.checkpoints": 10**10, **_BIG_MEMORY}), "checkpoints 10000000000, batch 4 needs about 320 GB"),
+    (_config(**{"race.cells.probes": 10**10}), "race.cells (experiment digits): 10000000000 probes x 30 iterations"),
+    (_config(**{"race.imp.rounds": 10**8}), "race.imp (experiment digits): (1 runs + 100000000 rounds"),
+    (_config(**{"race.experiments.digits.vary_n": [800]}), "n 800 is more than the 708 balanced training samples digits holds"),
+    # bridge: trainings with snapshots, rewound tickets, ticket searches, resamples, pruning widths
+    (_config(**{"bridge.seeds": 10**9, **_BIG_MEMORY}), "a training job with snapshots (1000000000 seeds of width 4"),
+    (_config(**{"bridge.training": {"steps": 10**12}}), "x 1000000000000 steps x n_train 50 x 2 init scales"),
+    (_config(**{"bridge.widths": [4, 10**6]}), "bridge (alignment and emergence): ticket searches of 6 seeds x widths [4, 1000000]"),
+    (_config(**{"bridge.prune_k": [99]}), "bridge.prune_k: 99 is not below rewind width 4"),
+    (_config(**{"bridge.claims": {"null_draws": 10**12}}), "bridge.claims: (3 x 1000 resamples + 1000000000000 null draws) x 24 networks"),
+    # lottery analyses and figures
+    (_config(**{"histogram.bootstrap": 10**12}), "histogram (experiment x2_leaky_relu, per width): 1000000000000 mode resamples"),
+    (_config(**{"synergy.pairs": 10**12}), "synergy (experiment x2_leaky_relu): 2 compared widths x (1000000000000 pairs"),
+    (_config(**{"figures.dpi": 100000}), "figures.dpi: the largest figure: 9.6 x 2.4 inches at dpi 100000"),
+    (_config(**{"figures.bins_per_decade": 10**9}), "figures.bins_per_decade: 1e+09 bins per decade"),
+])
+def test_sizes_and_names_that_reached_snakemake_are_refused_at_once(work, config_text, message):
+    proc = snakemake(work, config_text, "-n")
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and message in text, text[-3000:]
+    assert "Traceback" not in text and 'File "' not in text, text
+    assert len([line for line in text.splitlines() if line.strip()]) <= 2, text
+
+
+def test_every_shipped_config_is_within_the_limits(work, tmp_path):
+    """The paper-size configurations plan without hitting a bound (race-cifar.yaml with stand-in batch files)."""
+    cifar = tmp_path / "cifar"
+    cifar.mkdir()
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        (cifar / name).touch()
+    for name in ("paper.yaml", "appendix.yaml", "bridge.yaml", "race-cifar.yaml"):
+        text = (ROOT / "config" / name).read_text().replace("cifar_dir: cifar-10-batches-py", f"cifar_dir: {cifar}")
+        proc = snakemake(work, text, "-n", "--quiet", "all")
+        assert proc.returncode == 0, (name, proc.stderr[-2000:])
+
+
+def test_limits_raised_in_the_config_let_big_race_and_bridge_plans_pass(work):
+    raised = {"limits": {"max_race_work": 1e30, "max_train_work": 1e30, "max_analysis_work": 1e30, "max_job_memory": "100T"}}
+    change = {"race.experiments.digits.runs": 10**8, "bridge.training": {"steps": 10**12}, "histogram.bootstrap": 10**12}
+    proc = snakemake(work, _config(**change, **raised), "-n", "--quiet", "all")
+    assert proc.returncode == 0, proc.stderr[-2000:]

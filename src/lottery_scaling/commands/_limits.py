@@ -12,7 +12,7 @@ def add_options(p, kind: str, memory: bool = True) -> None:
     key, default, unit = WORK[kind]
     p.add_argument("--max-work", type=positive_float, default=None, metavar="N",
                    help=f"refuse a run estimated at more than N {unit} (default {default:.3g}, or the pipeline's "
-                        f"limits.{key}; README 'Limits')")
+                        f"limits.{key}; docs/cli.md, 'Limits')")
     if memory:
         p.add_argument("--max-memory", type=size_bytes, default=None, metavar="SIZE",
                        help="refuse a run whose arrays are estimated to need more than SIZE (e.g. 200G; "

@@ -93,7 +93,7 @@ def _bridge_check_sizes():
         unit = s["steps"] * s["n_train"]
         for w, n in [(w, seeds) for w in widths] + [(2, seeds2)]:
             check_memory(f"bridge (init scale {scale:g}, width {w})", train_memory_bytes(
-                1, w, n, s["n_train"], s["n_test"], s["curve_points"], s["dtype"], BRIDGE_THREADS, True),
+                1, w, n, s["n_train"], s["n_test"], s["curve_points"], s["dtype"], BRIDGE_THREADS, True, s["steps"]),
                 f"a training job with snapshots ({n} seeds of width {w}, n_train {s['n_train']}, "
                 f"curve_points {s['curve_points']})")
             total += w * n * unit

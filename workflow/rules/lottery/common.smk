@@ -122,7 +122,8 @@ def _check_limits(name, spec, settings, lo, hi):
                      f"limits.max_train_work {LIMITS['max_train_work']:.3g}; raise limits.max_train_work to run it anyway")
     n = min(SEEDS_PER_JOB, hi - lo)
     need = train_memory_bytes(input_dim(spec["task"]), max(widths), n, settings["n_train"], settings["n_test"],
-                              settings["curve_points"], settings["dtype"], TRAIN_THREADS, settings["snapshots"])
+                              settings["curve_points"], settings["dtype"], TRAIN_THREADS, settings["snapshots"],
+                              settings["steps"])
     bound, what = job_memory_bound()
     if bound is not None and need > bound:
         config_error(f"experiments.{name}: a training job ({n} seeds of width {max(widths)}, n_train {settings['n_train']}, "

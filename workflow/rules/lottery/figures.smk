@@ -21,7 +21,7 @@ for _act, _ranges in (FIGURES["fit_lines"] or {}).items():
 _grid_panels = max(len(e["widths"]) for e in EXPERIMENTS.values())  # the histogram grid: one panel per width
 _grid_cols = min(FIGURES["columns"], _grid_panels)
 _appendix_targets = len({e["task"] for e in EXPERIMENTS.values()}) if APPENDIX_ON else 0  # one row per target
-check_figure("figures", max(FIGURES["panel_width"] * _grid_cols, FIGURES["panel_width"] * _grid_panels + 0.8 if _appendix_targets else 0),
+check_figure("figures.dpi", max(FIGURES["panel_width"] * _grid_cols, FIGURES["panel_width"] * _grid_panels + 0.8 if _appendix_targets else 0),
              max(FIGURES["panel_height"] * -(-_grid_panels // _grid_cols), FIGURES["panel_height"] * _appendix_targets + 0.8),
              FIGURES["dpi"])
 _STYLE = shlex.quote(json.dumps({k: v for k, v in FIGURES.items() if k != "modes_width"}, sort_keys=True))

@@ -18,9 +18,11 @@ _STORE_LIMIT = 2 * 2**20  # trainer.STORE_LIMIT_BYTES (not imported: the trainer
 
 
 def train_memory_bytes(d: int, width: int, n_seeds: int, n_train: int, n_test: int, curve_points: int,
-                       dtype: str = "float64", threads: int = 1, snapshots: bool = False) -> int:
+                       dtype: str = "float64", threads: int = 1, snapshots: bool = False,
+                       steps: int | None = None) -> int:
     """Estimated peak bytes of the arrays of one training of n_seeds networks (Python ints: no overflow);
-    snapshots: every network's parameters kept at each loss-curve step (TrainSettings.snapshots)."""
+    snapshots: every network's parameters kept at each loss-curve step (TrainSettings.snapshots), of
+    which there are at most steps + 1."""
     item = 4 if dtype == "float32" else 8
     per_net = width * (d + 2) + 1
     params = n_seeds * per_net
@@ -30,7 +32,7 @@ def train_memory_bytes(d: int, width: int, n_seeds: int, n_train: int, n_test: i
     store = width * n_train * item <= _STORE_LIMIT
     workspace = threads * item * (3 * per_net + 4 * n_train + (width * n_train if store else 0) + 3 * width)
     evaluation = 4 * 8 * max(_EVAL_BLOCK, width * max(n_train, n_test))
-    kept = n_seeds * min(curve_points, 10**12) * per_net * item if snapshots else 0
+    kept = n_seeds * min(curve_points, 10**12 if steps is None else steps + 1) * per_net * item if snapshots else 0
     return parameters + curves + data + workspace + evaluation + kept
 
 

@@ -13,6 +13,9 @@ COLUMNS = ["init_scale", "source_width", "seed", "arm", "width", "neurons", "tes
            "ticket_r2", "kept_best_pair"]
 
 
+_DEFAULT_KEEP = (2, 4, "half")
+
+
 def _keep(text: str):
     import argparse
 
@@ -32,7 +35,8 @@ def configure(p) -> None:
     p.add_argument("--width2", required=True, help="trained width-2 networks with the same settings (written as rows "
                    "trained_width2; which rows win the lottery is decided later, from bridge-ticket-basin)")
     p.add_argument("--out", required=True, help="CSV, one row per network and arm")
-    p.add_argument("--prune-k", nargs="*", type=_keep, default=[2, 4, "half"], help="widths kept by magnitude pruning ('half' = N/2; default 2 4 half)")
+    p.add_argument("--prune-k", nargs="*", type=_keep, default=None,
+                   help="widths kept by magnitude pruning, each below N ('half' = N/2; default: those of 2 4 half below N)")
     p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
     add_limit_options(p, "train")
 
@@ -67,6 +71,8 @@ def _check(args, result) -> None:
 
     s = result.settings
     N = s.width
+    if args.prune_k is None:
+        args.prune_k = [k for k in _DEFAULT_KEEP if k == "half" or k < N]
     for k in args.prune_k:
         if k != "half" and k >= N:
             raise UserError(f"--prune-k {k}: pruning keeps fewer neurons than the networks have, and these have "

@@ -65,7 +65,7 @@ def run(args) -> int:
 
 
 def _check_limits(args, by_width, settings) -> None:
-    """Refuse, before resampling, a bootstrap past --max-work or --max-memory (README "Limits")."""
+    """Refuse, before resampling, a bootstrap past --max-work or --max-memory (docs/cli.md, "Limits")."""
     from ....commands._limits import check
     from ....limits import fit_estimate
 

@@ -52,7 +52,7 @@ def run(args) -> int:
 
 
 def _check_limits(args, by_width, settings) -> None:
-    """Refuse, before drawing, pairs and resamples past --max-work or --max-memory (README "Limits")."""
+    """Refuse, before drawing, pairs and resamples past --max-work or --max-memory (docs/cli.md, "Limits")."""
     from ..synergy import comparable_widths
     from ....commands._limits import check
     from ....limits import synergy_estimate

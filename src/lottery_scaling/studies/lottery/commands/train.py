@@ -124,7 +124,7 @@ def _seeds(text: str):
 
 
 def _check_work(settings, args) -> None:
-    """Refuse, before starting, a training past the work bound (--max-work; README "Limits")."""
+    """Refuse, before starting, a training past the work bound (--max-work; docs/cli.md, "Limits")."""
     from ....limits import check_work
 
     work = settings.width * args.seeds[1] * settings.steps * settings.n_train
@@ -141,7 +141,8 @@ def _check_memory(settings, args) -> None:
 
     threads = args.threads or os.cpu_count() or 1
     need = train_memory_bytes(input_dim(settings.task), settings.width, args.seeds[1], settings.n_train,
-                              settings.n_test, settings.curve_points, settings.dtype, threads, settings.snapshots)
+                              settings.n_test, settings.curve_points, settings.dtype, threads, settings.snapshots,
+                              settings.steps)
     bound, what = memory_bound(args.max_memory)
     if bound is not None and need > bound:
         raise UserError(

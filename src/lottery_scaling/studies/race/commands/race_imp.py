@@ -102,7 +102,7 @@ def run(args) -> int:
 
 
 def _check_limits(args, runs, settings, n_runs: int) -> None:
-    """Refuse, before training, an IMP past --max-work or --max-memory (README "Limits")."""
+    """Refuse, before training, an IMP past --max-work or --max-memory (docs/cli.md, "Limits")."""
     import os
     from dataclasses import asdict
 

@@ -95,7 +95,7 @@ def _count_runs(text) -> int | None:
 
 
 def _check_limits(args, task) -> None:
-    """Refuse, before any array exists, a training past --max-work or --max-memory (README "Limits")."""
+    """Refuse, before any array exists, a training past --max-work or --max-memory (docs/cli.md, "Limits")."""
     from ....commands._limits import check
     from ....limits import race_train_estimate
 
