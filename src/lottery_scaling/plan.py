@@ -111,7 +111,7 @@ class Limits:
         """The bounds this config set, for the commands of its jobs (limits.ENV)."""
         return {k: v for k, v in self.given.items() if v is not None}
 
-    def job_memory_bound(self, key: str = "limits.max_job_memory"):
+    def job_memory_bound(self):
         """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
         from .studies.lottery.budget import machine_memory_bytes, parse_size
 
