@@ -1,8 +1,8 @@
-# Claims table (docs/lottery.md, Claims): the analysis stages judge the paper's claims; every stage that
-# judges claims appends a CSV of claim rows to CLAIM_PARTS; `claims_table` concatenates them
-# into {R}/claims.csv. Columns: see lottery_scaling/claims.py (claim, experiment, statistic,
-# value, ci_low, ci_high, threshold, verdict, detail).
-# Claim thresholds (LOTTERY.claims) and which claim ids and parts the study adds: the plan.
+# Claims table (docs/lottery.md, Claims): the analysis stages judge the paper's claims; the plan
+# lists each stage's CSV of claim rows (LOTTERY.claim_parts(), added to CLAIM_PARTS in common.smk)
+# and the thresholds (LOTTERY.claims); `claims_table` concatenates the parts into {R}/claims.csv.
+# Columns: see lottery_scaling/claims.py (claim, experiment, statistic, value, ci_low, ci_high,
+# threshold, verdict, detail).
 
 
 rule claims_analysis:

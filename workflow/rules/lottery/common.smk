@@ -12,6 +12,15 @@ CLAIM_IDS += LOTTERY.claim_ids()
 CLAIM_PARTS += LOTTERY.claim_parts()
 
 
+def _fig_rule_outputs(name, caption):
+    """PNG (in the report) and PDF outputs of a pair-and-disentangle figure, for pairs.smk."""
+    return {
+        "png": report(LOTTERY.pair_fig("{experiment}", name) + ".png", caption=f"../../report/lottery/{caption}",
+                      category="Pair and disentangle", subcategory="{experiment}"),
+        "pdf": LOTTERY.pair_fig("{experiment}", name) + ".pdf",
+    }
+
+
 wildcard_constraints:
     run=RUN_NAME_PATTERN,
     width="[0-9]+",

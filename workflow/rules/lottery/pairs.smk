@@ -8,13 +8,6 @@ _PAIR_EXP_RE = LOTTERY.pair_experiment_pattern()
 _FIG_DPI = LOTTERY.pair_dpi
 
 
-def _fig_rule_outputs(name, caption):
-    return {
-        "png": report(LOTTERY.pair_fig("{experiment}", name) + ".png", caption=f"../../report/lottery/{caption}",
-                      category="Pair and disentangle", subcategory="{experiment}"),
-        "pdf": LOTTERY.pair_fig("{experiment}", name) + ".pdf",
-    }
-
 
 localrules:
     pairs_skipped_note,
