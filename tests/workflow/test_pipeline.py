@@ -423,3 +423,18 @@ def test_every_command_keeps_each_results_path_in_one_word(pipeline):
         words = shlex.split(command)
         pieces = [w for w in words if "PWNED" in w or "res dir" in w]
         assert pieces and all(str(results_of(work)) in w for w in pieces), command
+
+
+def test_the_results_api_reads_every_study_of_the_finished_pipeline(pipeline):
+    from lottery_scaling import open_results
+
+    work, config = pipeline
+    res = open_results(configfile=config)
+    assert res.dir == str(results_of(work))
+    claims = set(res.claims()["claim"])
+    assert "silu_n_minus_1" in claims and any(c.startswith("race_") for c in claims) and any(c.startswith("bridge_") for c in claims)
+    assert res.histogram("x2_silu")["width"].tolist() == [1, 2, 4]
+    assert res.fit("x2_leaky_relu", "medians")["width"].tolist() == [1, 2, 4]
+    assert res.networks("x2_leaky_relu", 2).w.shape == (20, 2, 1)
+    assert len(res.race_table("digits", "claims")) > 0 and res.race_runs("digits") is not None
+    assert res.bridge_networks(1.0, 4).snapshots is not None and len(res.bridge_table("claims")) > 0

@@ -1,5 +1,5 @@
-# The claims table of every study: each study's rule files append CSV parts of claim rows to
-# CLAIM_PARTS and the claim ids they judge to CLAIM_IDS; this rule concatenates the parts into
+# The claims table of every study: each study's common.smk appends its plan's CSV parts of claim
+# rows to CLAIM_PARTS and the claim ids it judges to CLAIM_IDS; this rule concatenates the parts into
 # {R}/claims.csv and adds a "not tested" row for any listed claim no part judged.
 CLAIMS_TABLE = f"{R}/claims.csv"
 

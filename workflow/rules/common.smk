@@ -1,21 +1,19 @@
-# Helpers shared by every study's rules: config validation against the split schema, the results
-# folder, the lists of final targets and claim parts, and the CLI option helpers. Study helpers
-# live in workflow/rules/STUDY/common.smk; no rule file relies on another rule file.
+# What every study's rules share: the Snakemake-only config checks (duplicate keys, the split
+# schema, the same-package check), the results folder, the lists of final targets and claim parts,
+# and `build`, which makes a study's plan (src/lottery_scaling/studies/STUDY/plan.py) from the config.
 import json
-import math
 import os
-import shlex
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, fields
 from pathlib import Path
 
 from snakemake.utils import validate
 
 SRC = Path(workflow.basedir) / "src"
 sys.path.insert(0, str(SRC))  # the workflow reads this checkout's package
-from lottery_scaling.errors import UserError
+from lottery_scaling.errors import ConfigError, UserError
+from lottery_scaling.plan import Limits, check_path_setting, check_results_folder, results_folder
 
 _SCHEMAS = Path(workflow.basedir) / "workflow" / "schemas"
 # The environment every rule runs in under `snakemake --sdm conda` (envs/; kept in step with pyproject.toml).
@@ -155,70 +153,35 @@ _check_schema()
 validate(config, str(_SCHEMA))
 _check_same_package()
 
-R = config.get("results", "results").rstrip("/")
+R = results_folder(config)
 
 
-def check_path_setting(key, path):
-    """A folder named in the config reaches Snakemake's path patterns and (quoted) shell commands:
-    refuse what neither can carry, naming the key (control characters, and braces, which Snakemake
-    would read as wildcards)."""
-    bad = sorted({c for c in str(path) if ord(c) < 32 or ord(c) == 127 or c in "{}"})
-    if bad:
-        config_error(f"{key}: {str(path)!r} contains {', '.join(repr(c) for c in bad)}; "
-                     "control characters and braces are not allowed in folder names here")
+def build(plan_class, *args):
+    """A study's plan from this config (src/lottery_scaling/studies/STUDY/plan.py); a config mistake
+    it finds stops the run before any job with its one line."""
+    try:
+        return plan_class(config, R, *args)
+    except ConfigError as exc:
+        config_error(str(exc))
 
 
-check_path_setting("results", R)
+def _check_results():
+    try:
+        check_path_setting("results", R)
+        check_results_folder(R)
+    except ConfigError as exc:
+        config_error(str(exc))
 
 
-# Longest file name (bytes) most file systems allow; a longer folder name fails in the first job.
-_NAME_MAX = 255
-# Room left under the results folder for the pipeline's own paths (run folders, figure names).
-_RESULTS_PATH_MAX = 4096 - 512
+_check_results()
 
-
-def _check_results_folder(path):
-    """The results folder (or its nearest existing parent) must be writable before any job, and its
-    path short enough that every output path under it stays within the system's limits."""
-    for part in Path(path).parts:
-        if len(part.encode()) > _NAME_MAX:
-            config_error(f"results: the folder name {part[:40]!r}... has {len(part.encode())} bytes, "
-                         f"more than the {_NAME_MAX} a file name may have")
-    if len(str(Path(path).resolve()).encode()) > _RESULTS_PATH_MAX:
-        config_error(f"results: the path {str(path)[:40]!r}... is longer than {_RESULTS_PATH_MAX} bytes, "
-                     "too long for the paths the pipeline writes under it")
-    p = Path(path).resolve()
-    while not p.exists():
-        p = p.parent
-    if not p.is_dir() or not os.access(p, os.W_OK | os.X_OK):
-        config_error(f"results: cannot write under {path!r} ({p} is not a writable folder)")
-
-
-_check_results_folder(R)
-
-# Every rule file appends its final targets here; `rule all` asks for all of them.
+# Every study's common.smk appends its final targets here; `rule all` asks for all of them.
 FINAL_OUTPUTS = []
 # CSV files of claim rows (columns: lottery_scaling.claims.COLUMNS); the claims_table rule concatenates them.
 CLAIM_PARTS = []
 # Every claim id the table must list (a claim no configured experiment can judge gets a
 # "not tested" row instead of silently missing).
 CLAIM_IDS = []
-
-
-def cli_options(settings):
-    """`--key value` options for the analysis commands (None values left out)."""
-    return " ".join(
-        f"--{k.replace('_', '-')} {shlex.quote(str(v))}" for k, v in settings.items() if v is not None
-    )
-
-
-def section(name, defaults, values=None):
-    """Config section `name` (or the mapping `values`) over its defaults; an unknown key stops the run."""
-    values = dict((config.get(name) if values is None else values) or {})
-    unknown = sorted(set(values) - set(defaults))
-    if unknown:
-        config_error(f"{name}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(defaults)}")
-    return {**defaults, **values}
 
 
 def all_outputs():
@@ -236,53 +199,11 @@ def upgrade_job_records():
     upgrade_quoted_records(Path(".snakemake") / "metadata", {r.name: r.shellcmd for r in workflow.rules if r.shellcmd})
 
 
-# ---- limits (README "Limits"; estimates and default bounds in lottery_scaling/limits.py) ----
+# ---- limits (docs/cli.md, Limits; estimates and default bounds in lottery_scaling/limits.py) ----
 from lottery_scaling import limits as _limits
 
-LIMITS = section("limits", _limits.DEFAULTS)
+LIMITS = build(lambda config, results: Limits(config))
 # The commands of every job check the same estimates against the same bounds: hand them the ones
 # this config set (a job re-reads this file, so the bounds also reach jobs on other machines).
-os.environ[_limits.ENV] = json.dumps({k: v for k, v in (config.get("limits") or {}).items() if v is not None})
+os.environ[_limits.ENV] = json.dumps(LIMITS.environment())
 
-
-def job_memory_bound():
-    """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
-    from lottery_scaling.studies.lottery.budget import machine_memory_bytes, parse_size
-
-    value = LIMITS["max_job_memory"]
-    if value is None:
-        return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
-    try:
-        return parse_size(value), "limits.max_job_memory"
-    except ValueError as exc:
-        config_error(f"limits.max_job_memory: {exc}")
-
-
-def check_work(key, kind, amount, detail):
-    """Stop before any job when `amount` (counted as `detail`, naming the values) exceeds its bound."""
-    bound_key, _, unit = _limits.WORK[kind]
-    if amount > LIMITS[bound_key]:
-        config_error(f"{key}: {detail} = {amount:.3g} {unit}, more than limits.{bound_key} {LIMITS[bound_key]:.3g}; "
-                     f"raise limits.{bound_key} to run it anyway")
-
-
-def check_memory(key, need, detail):
-    from lottery_scaling.studies.lottery.budget import format_bytes
-
-    bound, what = job_memory_bound()
-    if bound is not None and need > bound:
-        config_error(f"{key}: {detail} needs about {format_bytes(need)} of memory, more than {format_bytes(bound)} ({what})")
-
-
-def check_estimate(key, kind, estimate):
-    """estimate: (work, memory, how counted) of one job, from lottery_scaling.limits."""
-    work, memory, detail = estimate
-    check_work(key, kind, work, detail)
-    check_memory(key, memory, detail)
-
-
-def check_figure(key, width_in, height_in, dpi):
-    try:
-        _limits.check_figure(width_in, height_in, dpi, "the largest figure")
-    except UserError as exc:
-        config_error(f"{key}: {exc}")

@@ -9,10 +9,10 @@ rule bridge_alignment:
     conda:
         CONDA_ENV
     input:
-        bridge_all_networks(),
+        BRIDGE.all_networks(),
     output:
-        neurons=f"{BRIDGE_DIR}/alignment/neurons.csv",
-        networks=f"{BRIDGE_DIR}/alignment/networks.csv",
+        neurons=BRIDGE.table("alignment/neurons"),
+        networks=BRIDGE.table("alignment/networks"),
     log:
         f"{R}/logs/bridge/alignment.log",
     resources:
@@ -26,13 +26,13 @@ rule bridge_emergence:
     conda:
         CONDA_ENV
     input:
-        bridge_all_networks(),
+        BRIDGE.all_networks(),
     output:
-        f"{BRIDGE_DIR}/emergence.csv",
+        BRIDGE.table("emergence"),
     log:
         f"{R}/logs/bridge/emergence.log",
     params:
-        options=BRIDGE_EMERGENCE,
+        options=BRIDGE.emergence_options(),
     resources:
         runtime=30,
         mem_mb=2000,
@@ -44,16 +44,16 @@ rule bridge_rewind:
     conda:
         CONDA_ENV
     input:
-        networks=lambda wc: bridge_networks(wc.run, wc.width),
-        width2=lambda wc: bridge_networks(wc.run, 2),
+        networks=lambda wc: BRIDGE.networks(wc.run, wc.width),
+        width2=lambda wc: BRIDGE.networks(wc.run, 2),
     output:
-        f"{BRIDGE_DIR}/rewind/{{run}}/N{{width}}.csv",
+        BRIDGE.rewind_table("{run}", "{width}"),
     log:
         f"{R}/logs/bridge/rewind/{{run}}/N{{width}}.log",
     params:
-        prune=BRIDGE_PRUNE,
-        core=BRIDGE_CORE_HASH,  # it trains
-    threads: BRIDGE_THREADS
+        prune=BRIDGE.prune_option(),
+        core=BRIDGE.core_hash,  # it trains
+    threads: BRIDGE.threads
     resources:
         runtime=60,
         mem_mb=2000,
@@ -66,13 +66,13 @@ rule bridge_ticket_basin:
     conda:
         CONDA_ENV
     input:
-        lambda wc: bridge_networks(BRIDGE_REFERENCE_RUN, 2),
+        lambda wc: BRIDGE.networks(BRIDGE.reference_run, 2),
     output:
-        BRIDGE_BASIN,
+        BRIDGE.basin,
     log:
         f"{R}/logs/bridge/ticket_basin.log",
     params:
-        mode_bootstrap=BRIDGE["mode_bootstrap"],
+        mode_bootstrap=BRIDGE.settings["mode_bootstrap"],
     resources:
         runtime=10,
         mem_mb=1000,

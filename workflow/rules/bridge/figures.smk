@@ -11,14 +11,14 @@ rule bridge_figure_alignment:
     conda:
         CONDA_ENV
     input:
-        f"{BRIDGE_DIR}/alignment/neurons.csv",
+        BRIDGE.table("alignment/neurons"),
     output:
-        png=report(bridge_figure("alignment", "png"), caption="../../report/bridge/alignment.rst", category="Between the two papers"),
-        pdf=bridge_figure("alignment", "pdf"),
+        png=report(BRIDGE.figure("alignment", "png"), caption="../../report/bridge/alignment.rst", category="Between the two papers"),
+        pdf=BRIDGE.figure("alignment", "pdf"),
     log:
         f"{R}/logs/bridge/figure_alignment.log",
     params:
-        dpi=BRIDGE_DPI,
+        dpi=BRIDGE.dpi,
     shell:
         "lottery-scaling plot-bridge alignment {input:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
@@ -27,15 +27,15 @@ rule bridge_figure_rewind:
     conda:
         CONDA_ENV
     input:
-        tables=bridge_all_rewind_tables(),
-        basin=BRIDGE_BASIN,
+        tables=BRIDGE.all_rewind_tables(),
+        basin=BRIDGE.basin,
     output:
-        png=report(bridge_figure("rewind", "png"), caption="../../report/bridge/rewind.rst", category="Between the two papers"),
-        pdf=bridge_figure("rewind", "pdf"),
+        png=report(BRIDGE.figure("rewind", "png"), caption="../../report/bridge/rewind.rst", category="Between the two papers"),
+        pdf=BRIDGE.figure("rewind", "pdf"),
     log:
         f"{R}/logs/bridge/figure_rewind.log",
     params:
-        dpi=BRIDGE_DPI,
+        dpi=BRIDGE.dpi,
     shell:
         "lottery-scaling plot-bridge rewind {input.tables:q} --basin {input.basin:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
@@ -44,18 +44,13 @@ rule bridge_figure_emergence:
     conda:
         CONDA_ENV
     input:
-        f"{BRIDGE_DIR}/emergence.csv",
+        BRIDGE.table("emergence"),
     output:
-        png=report(bridge_figure("emergence", "png"), caption="../../report/bridge/emergence.rst", category="Between the two papers"),
-        pdf=bridge_figure("emergence", "pdf"),
+        png=report(BRIDGE.figure("emergence", "png"), caption="../../report/bridge/emergence.rst", category="Between the two papers"),
+        pdf=BRIDGE.figure("emergence", "pdf"),
     log:
         f"{R}/logs/bridge/figure_emergence.log",
     params:
-        dpi=BRIDGE_DPI,
+        dpi=BRIDGE.dpi,
     shell:
         "lottery-scaling plot-bridge emergence {input:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
-
-
-if BRIDGE_ON:
-    FINAL_OUTPUTS.extend(bridge_figure(k, "png") for k in ("alignment", "rewind", "emergence"))
-    FINAL_OUTPUTS.append(f"{BRIDGE_DIR}/claims.csv")

@@ -6,14 +6,14 @@ rule bridge_train:
     conda:
         CONDA_ENV
     output:
-        f"{BRIDGE_DIR}/train/{{run}}/N{{width}}_seeds{{lo}}-{{hi}}.h5",
+        BRIDGE.train_pattern("{run}", "{width}", "{lo}", "{hi}"),
     log:
         f"{R}/logs/bridge/train/{{run}}/N{{width}}_seeds{{lo}}-{{hi}}.log",
     params:
-        settings=lambda wc: bridge_train_args(wc.run),
-        seeds=bridge_seeds,
-        core=BRIDGE_CORE_HASH,  # a change of the trainer's numerics retrains
-    threads: BRIDGE_THREADS
+        settings=lambda wc: BRIDGE.train_args(wc.run),
+        seeds=lambda wc: BRIDGE.seeds_option(wc.lo, wc.hi),
+        core=BRIDGE.core_hash,  # a change of the trainer's numerics retrains
+    threads: BRIDGE.threads
     resources:
         runtime=60,
         mem_mb=2000,

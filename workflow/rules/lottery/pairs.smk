@@ -3,7 +3,10 @@
 # scalar-input neurons. For d > 1 experiments a note file says the stage was skipped.
 # Outputs: {R}/{experiment}/pairs/...  Figures: {R}/figures/{experiment}_pairs_*.{png,pdf}
 # Defaults: lottery_scaling/studies/lottery/pairs/settings.py (config section `pairs`, and the
-# stage's two claims under `claims`).
+# stage's two claims under `claims`); the stage's settings, targets and claim parts: the plan.
+_PAIR_EXP_RE = LOTTERY.pair_experiment_pattern()
+_FIG_DPI = LOTTERY.pair_dpi
+
 
 
 localrules:
@@ -14,26 +17,21 @@ localrules:
     figure_pairs_distill,
 
 
-CLAIM_IDS.extend(["width2_tickets_symmetric", "wide_symmetric_neurons"])
-
-
 rule pairs_width:
     conda:
         CONDA_ENV
     input:
-        lambda wc: merged_file(wc.experiment, int(wc.width)),
+        lambda wc: LOTTERY.merged_file(wc.experiment, int(wc.width)),
     output:
-        tickets=f"{R}/{{experiment}}/pairs/N{{width}}_tickets.csv",
-        networks=f"{R}/{{experiment}}/pairs/N{{width}}_networks.csv",
+        tickets=LOTTERY.pairs_file("{experiment}", "N{width}_tickets.csv"),
+        networks=LOTTERY.pairs_file("{experiment}", "N{width}_networks.csv"),
     log:
         f"{R}/logs/pairs/{{experiment}}/N{{width}}_pairs.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
         width="[0-9]+",
     params:
-        opts=" ".join([_W_SCALE, _opt("--dead-tol", PAIRS["dead_tol"]),
-                       _opt("--symmetric-threshold", PAIRS["symmetric_threshold"]),
-                       _opt("--variance", PAIRS["variance"])]),
+        opts=LOTTERY.pairs_width_options(),
     resources:
         runtime=30,
         mem_mb=4000,
@@ -46,20 +44,17 @@ rule width2_algorithms:
     conda:
         CONDA_ENV
     input:
-        lambda wc: merged_file(wc.experiment, 2),
+        lambda wc: LOTTERY.merged_file(wc.experiment, 2),
     output:
-        networks=f"{R}/{{experiment}}/pairs/width2_networks.csv",
-        clusters=f"{R}/{{experiment}}/pairs/width2_clusters.csv",
-        bic=f"{R}/{{experiment}}/pairs/width2_bic.csv",
+        networks=LOTTERY.pairs_file("{experiment}", "width2_networks.csv"),
+        clusters=LOTTERY.pairs_file("{experiment}", "width2_clusters.csv"),
+        bic=LOTTERY.pairs_file("{experiment}", "width2_bic.csv"),
     log:
         f"{R}/logs/pairs/{{experiment}}/width2_algorithms.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
-        opts=" ".join([_W_SCALE, _opt("--max-clusters", PAIRS["max_clusters"]),
-                       _opt("--symmetric-threshold", PAIRS["symmetric_threshold"]),
-                       _opt("--align-iterations", PAIRS["align_iterations"]),
-                       _opt("--random-state", PAIRS["random_state"])]),
+        opts=LOTTERY.width2_options(),
     resources:
         runtime=60,
         mem_mb=4000,
@@ -72,15 +67,15 @@ rule distill:
     conda:
         CONDA_ENV
     input:
-        lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
+        lambda wc: LOTTERY.merged_file(wc.experiment, LOTTERY.widest(wc.experiment)),
     output:
-        f"{R}/{{experiment}}/pairs/distilled.csv",
+        LOTTERY.pairs_file("{experiment}", "distilled.csv"),
     log:
         f"{R}/logs/pairs/{{experiment}}/distill.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
-        opts=_W_SCALE,
+        opts=LOTTERY.w_scale_option(),
     resources:
         runtime=30,
         mem_mb=4000,
@@ -92,24 +87,18 @@ rule pair_claims:
     conda:
         CONDA_ENV
     input:
-        unpack(_pair_claim_inputs),
+        unpack(lambda wc: LOTTERY.pair_claim_inputs(wc.experiment)),
     output:
-        f"{R}/{{experiment}}/pairs/claims.csv",
+        LOTTERY.pairs_file("{experiment}", "claims.csv"),
     log:
         f"{R}/logs/pairs/{{experiment}}/claims.log",
     wildcard_constraints:
         experiment=_PAIR_EXP_RE,
     params:
-        activation=lambda wc: EXPERIMENTS[wc.experiment]["activation"],
-        rows=lambda wc: " ".join(_pair_claim_rows(wc.experiment)),
-        files=_pair_claim_opts,
-        opts=" ".join([
-            _opt("--ticket-min-share", _CLAIM_TICKETS["min_share"]),
-            _opt("--wide-max-ratio", _CLAIM_WIDE["max_ratio"]),
-            _opt("--wide-min-width", _CLAIM_WIDE["min_width"]),
-            _opt("--n-boot", _CLAIM_WIDE["bootstrap"]),
-            _opt("--random-state", _CLAIM_WIDE["seed"]),
-        ]),
+        activation=lambda wc: EXPERIMENTS[wc.experiment].activation,
+        rows=lambda wc: " ".join(LOTTERY.pair_claim_rows(wc.experiment)),
+        files=lambda wc, input: LOTTERY.pair_claim_file_options(input),
+        opts=LOTTERY.pair_claim_options(),
     resources:
         runtime=10,
         mem_mb=2000,
@@ -123,14 +112,14 @@ rule pairs_skipped_note:
     conda:
         CONDA_ENV
     output:
-        f"{R}/{{experiment}}/pairs/SKIPPED.txt",
+        LOTTERY.pairs_file("{experiment}", "SKIPPED.txt"),
     log:
         f"{R}/logs/pairs/{{experiment}}/skipped.log",
     wildcard_constraints:
-        experiment="|".join(PAIR_SKIPPED) or "(?!x)x",
+        experiment=LOTTERY.pair_skipped_pattern(),
     params:
         # inside the command's single quotes: a quote in the text is closed, escaped and reopened
-        task=lambda wc: EXPERIMENTS[wc.experiment]["task"].replace("'", "'\\''"),
+        task=lambda wc: EXPERIMENTS[wc.experiment].task.replace("'", "'\\''"),
     shell:
         "echo 'pair-and-disentangle skipped: task {params.task} has input dimension d > 1; symmetric "
         "neurons (w, b) ~ (-w, b) are defined for d = 1 only' > {output:q} 2> {log:q}"
@@ -142,8 +131,8 @@ rule figure_pairs_neurons:
     conda:
         CONDA_ENV
     input:
-        h5=lambda wc: merged_file(wc.experiment, _widest(wc.experiment)),
-        tickets=lambda wc: f"{pairs_dir(wc.experiment)}/N{_widest(wc.experiment)}_tickets.csv",
+        h5=lambda wc: LOTTERY.merged_file(wc.experiment, LOTTERY.widest(wc.experiment)),
+        tickets=lambda wc: LOTTERY.pairs_file(wc.experiment, f"N{LOTTERY.widest(wc.experiment)}_tickets.csv"),
     output:
         **_fig_rule_outputs("fig2a_neurons", "pairs_fig2a_neurons.rst"),
     log:
@@ -161,8 +150,8 @@ rule figure_pairs_tickets:
     conda:
         CONDA_ENV
     input:
-        h5=lambda wc: [merged_file(wc.experiment, w) for w in _ticket_fig_widths(wc.experiment)],
-        tickets=lambda wc: [f"{pairs_dir(wc.experiment)}/N{w}_tickets.csv" for w in _ticket_fig_widths(wc.experiment)],
+        h5=lambda wc: [LOTTERY.merged_file(wc.experiment, w) for w in LOTTERY.ticket_fig_widths(wc.experiment)],
+        tickets=lambda wc: [LOTTERY.pairs_file(wc.experiment, f"N{w}_tickets.csv") for w in LOTTERY.ticket_fig_widths(wc.experiment)],
     output:
         **_fig_rule_outputs("fig12_tickets", "pairs_fig12_tickets.rst"),
     log:
@@ -180,20 +169,20 @@ rule figure_pairs_width2:
     conda:
         CONDA_ENV
     input:
-        h5=lambda wc: merged_file(wc.experiment, 2),
-        networks=f"{R}/{{experiment}}/pairs/width2_networks.csv",
-        clusters=f"{R}/{{experiment}}/pairs/width2_clusters.csv",
+        h5=lambda wc: LOTTERY.merged_file(wc.experiment, 2),
+        networks=LOTTERY.pairs_file("{experiment}", "width2_networks.csv"),
+        clusters=LOTTERY.pairs_file("{experiment}", "width2_clusters.csv"),
     output:
         **_fig_rule_outputs("fig9_pca", "pairs_fig9_pca.rst"),
-        act_x=report(f"{R}/figures/{{experiment}}_pairs_fig10_activations_x.png", caption="../../report/lottery/pairs_fig10_activations_x.rst",
+        act_x=report(LOTTERY.pair_fig("{experiment}", "fig10_activations_x") + ".png", caption="../../report/lottery/pairs_fig10_activations_x.rst",
                      category="Pair and disentangle", subcategory="{experiment}"),
-        act_x_pdf=f"{R}/figures/{{experiment}}_pairs_fig10_activations_x.pdf",
-        act_z=report(f"{R}/figures/{{experiment}}_pairs_fig11_activations_z.png", caption="../../report/lottery/pairs_fig11_activations_z.rst",
+        act_x_pdf=LOTTERY.pair_fig("{experiment}", "fig10_activations_x") + ".pdf",
+        act_z=report(LOTTERY.pair_fig("{experiment}", "fig11_activations_z") + ".png", caption="../../report/lottery/pairs_fig11_activations_z.rst",
                      category="Pair and disentangle", subcategory="{experiment}"),
-        act_z_pdf=f"{R}/figures/{{experiment}}_pairs_fig11_activations_z.pdf",
-        ticket=report(f"{R}/figures/{{experiment}}_pairs_fig2c_lottery_ticket.png", caption="../../report/lottery/pairs_fig2c_lottery_ticket.rst",
+        act_z_pdf=LOTTERY.pair_fig("{experiment}", "fig11_activations_z") + ".pdf",
+        ticket=report(LOTTERY.pair_fig("{experiment}", "fig2c_lottery_ticket") + ".png", caption="../../report/lottery/pairs_fig2c_lottery_ticket.rst",
                       category="Pair and disentangle", subcategory="{experiment}"),
-        ticket_pdf=f"{R}/figures/{{experiment}}_pairs_fig2c_lottery_ticket.pdf",
+        ticket_pdf=LOTTERY.pair_fig("{experiment}", "fig2c_lottery_ticket") + ".pdf",
     log:
         f"{R}/logs/figures/{{experiment}}_pairs_width2.log",
     wildcard_constraints:
@@ -211,7 +200,7 @@ rule figure_pairs_distill:
     conda:
         CONDA_ENV
     input:
-        unpack(_distill_fig_inputs),
+        unpack(lambda wc: LOTTERY.distill_fig_inputs(wc.experiment)),
     output:
         **_fig_rule_outputs("fig13_distill", "pairs_fig13_distill.rst"),
     log:
@@ -220,28 +209,7 @@ rule figure_pairs_distill:
         experiment=_PAIR_EXP_RE,
     params:
         dpi=_FIG_DPI,
-        width2=lambda wc, input: f"--width2 {shlex.quote(input.width2)}" if "width2" in input.keys() else "",
+        width2=lambda wc, input: f"--width2 {LOTTERY.quoted(input.width2)}" if "width2" in input.keys() else "",
     shell:
         "lottery-scaling plot-pairs distill --subject {wildcards.experiment:q} --distilled {input.distilled:q} {params.width2} "
         "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
-
-
-for _e in PAIR_EXPERIMENTS:
-    _widths = EXPERIMENTS[_e]["widths"]
-    _d = pairs_dir(_e)
-    for _w in _pair_widths(_e):
-        FINAL_OUTPUTS.append(f"{_d}/N{_w}_networks.csv")
-    if _pair_widths(_e):
-        FINAL_OUTPUTS.append(pair_fig(_e, "fig2a_neurons") + ".png")
-    if _pair_claim_rows(_e):
-        CLAIM_PARTS.append(f"{_d}/claims.csv")
-        FINAL_OUTPUTS.append(f"{_d}/claims.csv")
-    if _ticket_fig_widths(_e):
-        FINAL_OUTPUTS.append(pair_fig(_e, "fig12_tickets") + ".png")
-    if 2 in _widths:
-        FINAL_OUTPUTS.append(pair_fig(_e, "fig9_pca") + ".png")
-    if _widest(_e) >= 4:
-        FINAL_OUTPUTS.append(f"{_d}/distilled.csv")
-        FINAL_OUTPUTS.append(pair_fig(_e, "fig13_distill") + ".png")
-for _e in PAIR_SKIPPED:
-    FINAL_OUTPUTS.append(f"{pairs_dir(_e)}/SKIPPED.txt")

@@ -10,16 +10,16 @@ rule train_chunk:
     conda:
         CONDA_ENV
     output:
-        chunk_file("{run}", "{width}", "{lo}", "{hi}"),
+        LOTTERY.chunk_file("{run}", "{width}", "{lo}", "{hi}"),
     log:
         f"{R}/logs/train/{{run}}/N{{width}}/seeds{{lo}}-{{hi}}.log",
     params:
-        settings=lambda wc: train_cli_args(RUNS[wc.run]),
-        core=LOTTERY_CORE_HASH,  # a change of the trainer's numerics retrains (docs/development.md, reruns)
-    threads: TRAIN_THREADS
+        settings=lambda wc: LOTTERY.train_args(wc.run),
+        core=LOTTERY.core_hash,  # a change of the trainer's numerics retrains (docs/development.md, reruns)
+    threads: LOTTERY.train_threads
     resources:
-        runtime=_train_runtime,
-        mem_mb=_train_mem,
+        runtime=lambda wc, threads, attempt: LOTTERY.train_runtime(wc.run, wc.width, int(wc.hi) - int(wc.lo), threads, attempt),
+        mem_mb=lambda wc, threads, attempt: LOTTERY.train_mem(wc.run, wc.width, threads, attempt),
     shell:
         "lottery-scaling train {params.settings} --width {wildcards.width:q} "
         "--seeds {wildcards.lo:q}:{wildcards.hi:q} --threads {threads} "
@@ -31,9 +31,9 @@ rule merge_width:
     conda:
         CONDA_ENV
     input:
-        _chunks_of_merged,
+        lambda wc: LOTTERY.chunks_of_merged(wc.run, wc.width, wc.lo, wc.hi),
     output:
-        f"{R}/train/{{run}}/N{{width}}_seeds{{lo}}-{{hi}}.h5",
+        LOTTERY.merged_pattern("{run}", "{width}", "{lo}", "{hi}"),
     log:
         f"{R}/logs/merge/{{run}}/N{{width}}_seeds{{lo}}-{{hi}}.log",
     resources:
@@ -42,7 +42,3 @@ rule merge_width:
     shell:
         "lottery-scaling merge {input:q} --out {output:q} > {log:q} 2>&1"
 
-
-for _name, _e in EXPERIMENTS.items():
-    for _width in _e["widths"]:
-        FINAL_OUTPUTS.append(merged_file(_name, _width))

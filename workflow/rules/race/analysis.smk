@@ -11,10 +11,10 @@ rule race_alignment:
     conda:
         CONDA_ENV
     input:
-        _race_main_input,
+        lambda wc: RACE.main_file(wc.experiment),
     output:
-        summary=race_table("{experiment}", "alignment"),
-        curve=race_table("{experiment}", "angle_curve"),
+        summary=RACE.table("{experiment}", "alignment"),
+        curve=RACE.table("{experiment}", "angle_curve"),
     log:
         f"{R}/logs/race/{{experiment}}/alignment.log",
     wildcard_constraints:
@@ -30,15 +30,15 @@ rule race_clusters:
     conda:
         CONDA_ENV
     input:
-        _race_all_files,
+        lambda wc: RACE.all_files(wc.experiment),
     output:
-        counts=race_table("{experiment}", "clusters"),
-        merge=report(race_table("{experiment}", "merge"), caption="../../report/race/merge.rst",
+        counts=RACE.table("{experiment}", "clusters"),
+        merge=report(RACE.table("{experiment}", "merge"), caption="../../report/race/merge.rst",
                      category="Race", subcategory="{experiment}"),
     log:
         f"{R}/logs/race/{{experiment}}/clusters.log",
     params:
-        thresholds=RACE_THRESHOLDS,
+        thresholds=RACE.thresholds_option(),
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -53,22 +53,22 @@ rule race_imp:
     conda:
         CONDA_ENV
     input:
-        _race_main_input,
+        lambda wc: RACE.main_file(wc.experiment),
     output:
-        summary=race_table("{experiment}", "imp"),
-        neurons=race_table("{experiment}", "imp_neurons"),
+        summary=RACE.table("{experiment}", "imp"),
+        neurons=RACE.table("{experiment}", "imp_neurons"),
     log:
         f"{R}/logs/race/{{experiment}}/imp.log",
     params:
-        runs=RACE_IMP["runs"],
-        rounds=RACE_IMP["rounds"],
-        sparsities=RACE_SPARSITIES,
-        core=RACE_CORE_HASH,  # IMP retrains networks
+        runs=RACE.imp["runs"],
+        rounds=RACE.imp["rounds"],
+        sparsities=RACE.sparsities_option(),
+        core=RACE.core_hash,  # IMP retrains networks
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
-    threads: RACE_THREADS
+    threads: RACE.threads
     resources:
-        runtime=_race_imp_runtime,
+        runtime=lambda wc, threads: RACE.imp_runtime(wc.experiment, threads),
         mem_mb=4000,
     shell:
         "lottery-scaling race-imp --runs {input:q} --imp-runs {params.runs:q} --rounds {params.rounds:q} "
@@ -80,13 +80,13 @@ rule race_cells:
     conda:
         CONDA_ENV
     input:
-        _race_cells_input,
+        lambda wc: RACE.cells_input(wc.experiment),
     output:
-        race_table("{experiment}", "cells"),
+        RACE.table("{experiment}", "cells"),
     log:
         f"{R}/logs/race/{{experiment}}/cells.log",
     params:
-        options=cli_options(RACE_CELLS),
+        options=RACE.cells_options(),
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -94,7 +94,3 @@ rule race_cells:
         mem_mb=4000,
     shell:
         "lottery-scaling race-cells --data {input:q} {params.options} --out {output:q} > {log:q} 2>&1"
-
-
-for _name in RACE_EXPERIMENTS:
-    FINAL_OUTPUTS.extend(race_table(_name, t) for t in ("alignment", "angle_curve", "clusters", "merge", "imp", "imp_neurons", "cells"))

@@ -9,18 +9,18 @@ rule race_claims:
     conda:
         CONDA_ENV
     input:
-        alignment=race_table("{experiment}", "alignment"),
-        counts=race_table("{experiment}", "clusters"),
-        merge=race_table("{experiment}", "merge"),
-        imp=race_table("{experiment}", "imp"),
-        cells=race_table("{experiment}", "cells"),
+        alignment=RACE.table("{experiment}", "alignment"),
+        counts=RACE.table("{experiment}", "clusters"),
+        merge=RACE.table("{experiment}", "merge"),
+        imp=RACE.table("{experiment}", "imp"),
+        cells=RACE.table("{experiment}", "cells"),
     output:
-        race_table("{experiment}", "claims"),
+        RACE.table("{experiment}", "claims"),
     log:
         f"{R}/logs/race/{{experiment}}/claims.log",
     params:
-        main=lambda wc: race_main_option(wc.experiment),
-        thresholds=RACE_CLAIM_JSON,
+        main=lambda wc: RACE.main_option(wc.experiment),
+        thresholds=RACE.claims_option(),
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -30,8 +30,3 @@ rule race_claims:
         "lottery-scaling race-claims --experiment {wildcards.experiment:q} --main {params.main} "
         "--alignment {input.alignment:q} --counts {input.counts:q} --merge {input.merge:q} --imp {input.imp:q} "
         "--cells {input.cells:q} --thresholds {params.thresholds} --out {output:q} > {log:q} 2>&1"
-
-
-if RACE_EXPERIMENTS:
-    CLAIM_IDS.extend(RACE_CLAIM_IDS)
-CLAIM_PARTS.extend(race_table(_name, "claims") for _name in RACE_EXPERIMENTS)

@@ -10,13 +10,13 @@ rule race_data:
     conda:
         CONDA_ENV
     input:
-        _race_data_input,
+        lambda wc: RACE.data_input(wc.dataset),
     output:
-        race_data_file("{dataset}", "{n}", "{data_seed}"),
+        RACE.data_file("{dataset}", "{n}", "{data_seed}"),
     log:
         f"{R}/logs/race/data/{{dataset}}_n{{n}}_seed{{data_seed}}.log",
     params:
-        options=_race_data_options,
+        options=lambda wc: RACE.data_options(wc.dataset),
     wildcard_constraints:
         dataset="digits|cifar10",
         n="[0-9]+",

@@ -9,17 +9,17 @@ rule race_figure:
     conda:
         CONDA_ENV
     input:
-        unpack(_race_figure_inputs),
+        unpack(lambda wc: RACE.figure_inputs(wc.experiment, wc.kind)),
     output:
-        png=report(race_figure("{experiment}", "{kind}", "png"), caption="../../report/race/figure.rst",
+        png=report(RACE.figure("{experiment}", "{kind}", "png"), caption="../../report/race/figure.rst",
                    category="Race", subcategory="{experiment}"),
-        pdf=race_figure("{experiment}", "{kind}", "pdf"),
+        pdf=RACE.figure("{experiment}", "{kind}", "pdf"),
     log:
         f"{R}/logs/race/{{experiment}}/figure_{{kind}}.log",
     params:
-        options=_race_figure_options,
-        threshold=RACE_CLUSTERS["thresholds"][0],
-        dpi=RACE_FIGURES["dpi"],
+        options=lambda wc, input: RACE.figure_options(wc.experiment, wc.kind, input),
+        threshold=RACE.clusters["thresholds"][0],
+        dpi=RACE.figures["dpi"],
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
         kind="|".join(RACE_FIGURE_KINDS),
@@ -29,7 +29,3 @@ rule race_figure:
     shell:
         "lottery-scaling plot-race {wildcards.kind:q} {params.options} --threshold {params.threshold:q} "
         "--subject {wildcards.experiment:q} --dpi {params.dpi:q} --out-png {output.png:q} --out-pdf {output.pdf:q} > {log:q} 2>&1"
-
-
-for _name in RACE_EXPERIMENTS:
-    FINAL_OUTPUTS.extend(race_figure(_name, k, x) for k in RACE_FIGURE_KINDS for x in ("png", "pdf"))

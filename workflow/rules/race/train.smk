@@ -6,22 +6,17 @@ rule race_train:
     conda:
         CONDA_ENV
     input:
-        _race_train_input,
+        lambda wc: RACE.train_input(wc.race_run),
     output:
-        race_runs_file("{race_run}"),
+        RACE.runs_file("{race_run}"),
     log:
         f"{R}/logs/race/train/{{race_run}}.log",
     params:
-        options=_race_train_options,
-        core=RACE_CORE_HASH,  # a change of the race trainer's numerics retrains (docs/development.md, reruns)
-    threads: RACE_THREADS
+        options=lambda wc: RACE.train_options(wc.race_run),
+        core=RACE.core_hash,  # a change of the race trainer's numerics retrains (docs/development.md, reruns)
+    threads: RACE.threads
     resources:
-        runtime=_race_train_runtime,
-        mem_mb=_race_train_mem,
+        runtime=lambda wc, threads: RACE.train_runtime(wc.race_run, threads),
+        mem_mb=lambda wc, threads: RACE.train_mem(wc.race_run, threads),
     shell:
         "lottery-scaling race-train --data {input:q} {params.options} --threads {threads} --out {output:q} > {log:q} 2>&1"
-
-
-for _e in RACE_EXPERIMENTS.values():
-    for _s in _e["settings"].values():
-        FINAL_OUTPUTS.append(race_runs_file(_s["run"]))

@@ -24,6 +24,7 @@ def run(args) -> int:
     from ....claims import COLUMNS
     from ....tables import read_csv, write_csv
     from .fit import EXPONENT_COLUMNS, MEDIAN_COLUMNS, SLOPE_COLUMNS
+    from ..plan import stage_table
     from ._experiments import checked_experiments, print_rows
     from .histogram import SUMMARY_COLUMNS as HIST
 
@@ -31,10 +32,10 @@ def run(args) -> int:
     experiments = [
         appendix.AppendixTables(
             name, task, activation,
-            histogram=read_csv(d / "histogram" / "summary.csv", HIST),
-            exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
-            slopes=read_csv(d / "fit" / "slopes.csv", SLOPE_COLUMNS),
-            medians=read_csv(d / "fit" / "medians.csv", MEDIAN_COLUMNS) if args.out_table else None,
+            histogram=read_csv(stage_table(d, "histogram", "summary"), HIST),
+            exponents=read_csv(stage_table(d, "fit", "exponents"), EXPONENT_COLUMNS),
+            slopes=read_csv(stage_table(d, "fit", "slopes"), SLOPE_COLUMNS),
+            medians=read_csv(stage_table(d, "fit", "medians"), MEDIAN_COLUMNS) if args.out_table else None,
         )
         for name, task, activation, d in checked_experiments(args.experiment)
     ]

@@ -32,15 +32,16 @@ def run(args) -> int:
     from .fit import EXPONENT_COLUMNS
     from .histogram import SUMMARY_COLUMNS as HIST
     from .synergy import SUMMARY_COLUMNS as SYN
+    from ..plan import stage_table
     from ._experiments import checked_experiments, print_rows
 
     claims.check_thresholds(args.thresholds)
     experiments = [
         claims.ExperimentTables(
             name, task, activation,
-            histogram=read_csv(d / "histogram" / "summary.csv", HIST),
-            synergy=read_csv(d / "synergy" / "summary.csv", SYN),
-            exponents=read_csv(d / "fit" / "exponents.csv", EXPONENT_COLUMNS),
+            histogram=read_csv(stage_table(d, "histogram", "summary"), HIST),
+            synergy=read_csv(stage_table(d, "synergy", "summary"), SYN),
+            exponents=read_csv(stage_table(d, "fit", "exponents"), EXPONENT_COLUMNS),
         )
         for name, task, activation, d in checked_experiments(args.experiment)
     ]
