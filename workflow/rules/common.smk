@@ -223,13 +223,13 @@ os.environ[_limits.ENV] = json.dumps({k: v for k, v in (config.get("limits") or 
 
 def job_memory_bound():
     """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
-    from lottery_scaling.studies.lottery.budget import machine_memory_bytes, parse_size
+    from lottery_scaling.studies.lottery.budget import machine_memory_bytes
 
     value = LIMITS["max_job_memory"]
     if value is None:
         return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
     try:
-        return parse_size(value), "limits.max_job_memory"
+        return _limits.memory_bytes(value), "limits.max_job_memory"
     except ValueError as exc:
         config_error(f"limits.max_job_memory: {exc}")
 
