@@ -56,9 +56,9 @@ def work_bound(kind: str, given: float | None = None) -> tuple[float, str]:
     key, default, _ = WORK[kind]
     if given is not None:
         return float(given), "--max-work"
-    env = from_environment()
-    if env.get(key) is not None:
-        return float(env[key]), f"limits.{key} of the pipeline"
+    value = from_environment().get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value), f"limits.{key} of the pipeline"
     return default, "the default of --max-work"
 
 
