@@ -56,9 +56,9 @@ def work_bound(kind: str, given: float | None = None) -> tuple[float, str]:
     key, default, _ = WORK[kind]
     if given is not None:
         return float(given), "--max-work"
-    env = from_environment()
-    if env.get(key) is not None:
-        return float(env[key]), f"limits.{key} of the pipeline"
+    value = from_environment().get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value), f"limits.{key} of the pipeline"
     return default, "the default of --max-work"
 
 
@@ -68,10 +68,19 @@ def memory_bound(given: int | None = None) -> tuple[int | None, str]:
     env = from_environment().get(MEMORY_KEY)
     if env is not None:
         try:
-            return parse_size(env), f"limits.{MEMORY_KEY} of the pipeline"
+            return memory_bytes(env), f"limits.{MEMORY_KEY} of the pipeline"
         except ValueError:
             pass
     return machine_memory_bytes(), "this machine's memory"
+
+
+def memory_bytes(value) -> int:
+    """limits.max_job_memory as bytes: a number of bytes, or a size like 64G (ValueError otherwise)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"expected a size > 0, got {value!r}")
+        return int(value)
+    return parse_size(value)
 
 
 def check_work(kind: str, amount: float, detail: str, given: float | None = None) -> None:
@@ -87,10 +96,6 @@ def check_memory(need: int, detail: str, given: int | None = None) -> None:
     if bound is not None and need > bound:
         raise UserError(f"{detail} needs about {format_bytes(need)} of memory, more than {format_bytes(bound)} ({what}); "
                         "pass --max-memory SIZE if the machine really has it")
-
-
-def describe_work(kind: str, amount: float) -> str:
-    return f"{amount:.3g} {WORK[kind][2]}"
 
 
 # ---- the race trainer (studies/race/trainer.py train_runs and _kernels.train_all) ----

@@ -113,13 +113,14 @@ class Limits:
 
     def job_memory_bound(self):
         """(bytes, how to name it) of limits.max_job_memory, or of this machine's memory when null."""
-        from .studies.lottery.budget import machine_memory_bytes, parse_size
+        from . import limits
+        from .studies.lottery.budget import machine_memory_bytes
 
         value = self.bounds["max_job_memory"]
         if value is None:
             return machine_memory_bytes(), "the memory of this machine; raise it with limits.max_job_memory"
         try:
-            return parse_size(value), "limits.max_job_memory"
+            return limits.memory_bytes(value), "limits.max_job_memory"
         except ValueError as exc:
             raise ConfigError("limits.max_job_memory", str(exc)) from None
 

@@ -73,7 +73,7 @@ def test_option_strings_of_the_commands():
     (lambda c: c["histogram"].update(bootstrap=10**12), "histogram (experiment x2_silu, per width)"),
     (lambda c: c.update(claims={"silu_n_minus_1": {"range": "middle"}}), "claims.silu_n_minus_1.range"),
     (lambda c: c["figures"].update(modes_width=3), "figures.modes_width"),
-    (lambda c: c["figures"].update(dpi=100000), "figures"),
+    (lambda c: c["figures"].update(dpi=100000), "figures.dpi"),
     (lambda c: c["pairs"].update(figures={"ticket_widths": [7]}), "pairs.figures.ticket_widths"),
     (lambda c: c.update(limits={"max_analysis_work": 10}), "claims.wide_symmetric_neurons.bootstrap (experiment x2_silu)"),
 ])
