@@ -75,7 +75,7 @@ def test_the_results_folder_defaults_to_the_configs(results):
     (lambda r: r.race_table("digits", "merge"), "race/digits/merge.csv", "race_clusters"),
     (lambda r: r.race_runs("digits"), "race/train/digits_n40_d20_", "race_train"),
     (lambda r: r.bridge_table("alignment/networks"), "bridge/alignment/networks.csv", "bridge_alignment"),
-    (lambda r: r.bridge_networks(0.1, 4), "N4_seeds0-6.h5", "bridge_train"),
+    (lambda r: r.bridge_networks(0.1, 4), "N4_seeds0-6.h5", "train_bridge"),
 ])
 def test_a_file_not_made_yet_names_the_file_and_its_rule(results, read, file, rule):
     _, config = results

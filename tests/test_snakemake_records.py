@@ -42,3 +42,11 @@ def test_only_records_that_differ_by_quoting_alone_are_rewritten(tmp_path):
 
 def test_a_missing_metadata_folder_is_nothing_to_do(tmp_path):
     assert upgrade_quoted_records(tmp_path / "none", {"merge": NEW}) == 0
+
+
+def test_a_record_of_a_renamed_rule_finds_the_rule_by_its_old_name(tmp_path):
+    meta = tmp_path / "metadata"
+    meta.mkdir()
+    old = _write(meta, "a", {"rule": "figure_merge", "code": OLD})
+    assert upgrade_quoted_records(meta, {"plot_merge": NEW}, renamed={"figure_merge": "plot_merge"}) == 1
+    assert json.loads(old.read_text()) == {"rule": "plot_merge", "code": NEW}

@@ -196,4 +196,4 @@ class Results:
         run = self.bridge.run_of_scale.get(float(init_scale))
         if run is None:
             raise UserError(f"bridge.init_scales are {sorted(self.bridge.run_of_scale)}, not {init_scale}")
-        return read_result(self._file(self.bridge.networks(run, width), "bridge_train"))
+        return read_result(self._file(self.bridge.networks(run, width), "train_bridge"))

@@ -6,7 +6,8 @@ Snakemake reruns a job whose rule's shell text differs from the text recorded wh
 results made before it stay valid; without this step every finished training would rerun.
 
 `upgrade_quoted_records` rewrites the recorded text of exactly those records whose recorded text is
-the rule's current text with its `:q` markers removed, and nothing else: a record of any other
+the rule's current text with its `:q` markers removed (a rule renamed since is found by its old
+name, `RENAMED_RULES`), and nothing else: a record of any other
 change of a command (a new option, another tool) is left as it is and still triggers its rerun.
 It reads Snakemake's default file backend (`.snakemake/metadata/`, one JSON record per output);
 the database backend (`--persistence-backend db`) is not touched.
@@ -21,6 +22,20 @@ import tempfile
 from pathlib import Path
 
 _QUOTED_FIELD = re.compile(r"\{([^{}:]+):q\}")
+
+# Rules renamed to the command they run (docs/development.md, "Names") since main 3fa611c: a record
+# names the rule that made it, so the old name leads to the renamed rule's current text.
+RENAMED_RULES = {
+    "claims_analysis": "claims",
+    "figure_scaling": "plot_scaling", "figure_slopes": "plot_scaling_slopes",
+    "figure_histograms": "plot_histograms", "figure_modes": "plot_histograms_modes",
+    "figure_synergy": "plot_synergy", "figure_appendix_histograms": "plot_appendix_histograms",
+    "figure_appendix_scaling": "plot_appendix_scaling", "figure_pairs_neurons": "plot_pairs_neurons",
+    "figure_pairs_tickets": "plot_pairs_tickets", "figure_pairs_width2": "plot_pairs_width2",
+    "figure_pairs_distill": "plot_pairs_distill",
+    "bridge_figure_alignment": "plot_bridge_alignment", "bridge_figure_rewind": "plot_bridge_rewind",
+    "bridge_figure_emergence": "plot_bridge_emergence", "bridge_train": "train_bridge",
+}
 
 
 def without_quoting(shell_command: str) -> str:
@@ -41,11 +56,13 @@ def _write_json_atomically(path: Path, record: dict) -> None:
         raise
 
 
-def upgrade_quoted_records(metadata_dir: str | Path, shell_commands: dict[str, str]) -> int:
-    """Record the current shell text for records that differ from it only by quoting.
+def upgrade_quoted_records(metadata_dir: str | Path, shell_commands: dict[str, str],
+                           renamed: dict[str, str] = RENAMED_RULES) -> int:
+    """Record the current shell text (and rule name) for records that differ from it only by quoting.
 
-    `shell_commands` maps rule name -> current (unformatted) shell text. Returns the number of
-    records rewritten. Unreadable or foreign files are skipped: Snakemake itself ignores them.
+    `shell_commands` maps rule name -> current (unformatted) shell text; `renamed` maps a rule's
+    old name to its new one. Returns the number of records rewritten. Unreadable or foreign files
+    are skipped: Snakemake itself ignores them.
     """
     root = Path(metadata_dir)
     if not root.is_dir():
@@ -66,8 +83,10 @@ def upgrade_quoted_records(metadata_dir: str | Path, shell_commands: dict[str, s
             if not isinstance(record, dict):
                 continue
             rule = record.get("rule")
+            rule = renamed.get(rule, rule) if isinstance(rule, str) else rule
             if isinstance(rule, str) and rule in old_text and record.get("code") == old_text[rule]:
                 record["code"] = shell_commands[rule]
+                record["rule"] = rule
                 try:
                     _write_json_atomically(path, record)
                 except OSError:

@@ -146,7 +146,7 @@ def test_changing_a_figure_setting_reruns_only_figure_rules(pipeline):
     work, _ = pipeline
     config = write_config(work, lambda c: c.setdefault("figures", {}).update(dpi=72))
     rules = {rule for rule, _ in planned_jobs(work, config)}
-    assert rules and all(rule.startswith("figure_") for rule in rules), rules
+    assert rules and all(rule.startswith("plot_") for rule in rules), rules
 
 
 def test_changing_the_ticket_mode_search_retrains_no_rewind(pipeline):
@@ -154,7 +154,7 @@ def test_changing_the_ticket_mode_search_retrains_no_rewind(pipeline):
     work, _ = pipeline
     config = write_config(work, lambda c: c["bridge"].update(mode_bootstrap=7))
     rules = {rule for rule, _ in planned_jobs(work, config)}
-    assert rules == {"bridge_ticket_basin", "bridge_claims", "bridge_figure_rewind", "claims_table"}, rules
+    assert rules == {"bridge_ticket_basin", "bridge_claims", "plot_bridge_rewind", "claims_table"}, rules
 
 
 def test_changing_the_trainer_core_marks_training_for_rerun(pipeline):

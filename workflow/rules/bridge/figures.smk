@@ -2,12 +2,12 @@
 
 
 localrules:
-    bridge_figure_alignment,
-    bridge_figure_rewind,
-    bridge_figure_emergence,
+    plot_bridge_alignment,
+    plot_bridge_rewind,
+    plot_bridge_emergence,
 
 
-rule bridge_figure_alignment:
+rule plot_bridge_alignment:
     conda:
         CONDA_ENV
     input:
@@ -23,7 +23,7 @@ rule bridge_figure_alignment:
         "lottery-scaling plot-bridge alignment {input:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule bridge_figure_rewind:
+rule plot_bridge_rewind:
     conda:
         CONDA_ENV
     input:
@@ -40,7 +40,7 @@ rule bridge_figure_rewind:
         "lottery-scaling plot-bridge rewind {input.tables:q} --basin {input.basin:q} --dpi {params.dpi:q} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule bridge_figure_emergence:
+rule plot_bridge_emergence:
     conda:
         CONDA_ENV
     input:

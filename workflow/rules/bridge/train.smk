@@ -2,7 +2,7 @@
 # one job per (run, width). Width 2 is the reference population of the rewinding test.
 
 
-rule bridge_train:
+rule train_bridge:
     conda:
         CONDA_ENV
     output:

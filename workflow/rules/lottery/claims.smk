@@ -5,7 +5,7 @@
 # threshold, verdict, detail).
 
 
-rule claims_analysis:
+rule claims:
     conda:
         CONDA_ENV
     input:

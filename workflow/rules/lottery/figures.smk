@@ -4,7 +4,7 @@
 _STYLE = LOTTERY.figure_style_option()
 
 
-rule figure_scaling:
+rule plot_scaling:
     conda:
         CONDA_ENV
     input:
@@ -26,7 +26,7 @@ rule figure_scaling:
         "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_slopes:
+rule plot_scaling_slopes:
     conda:
         CONDA_ENV
     input:
@@ -48,7 +48,7 @@ rule figure_slopes:
         "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_histograms:
+rule plot_histograms:
     conda:
         CONDA_ENV
     input:
@@ -70,7 +70,7 @@ rule figure_histograms:
         "--title {params.title} --style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_modes:
+rule plot_histograms_modes:
     conda:
         CONDA_ENV
     input:
@@ -92,7 +92,7 @@ rule figure_modes:
         "--title {params.title} --style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_synergy:
+rule plot_synergy:
     conda:
         CONDA_ENV
     input:
@@ -116,7 +116,7 @@ rule figure_synergy:
         "--out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_appendix_histograms:
+rule plot_appendix_histograms:
     conda:
         CONDA_ENV
     input:
@@ -141,7 +141,7 @@ rule figure_appendix_histograms:
         "--style {params.style} --out {output.png:q} {output.pdf:q} > {log:q} 2>&1"
 
 
-rule figure_appendix_scaling:
+rule plot_appendix_scaling:
     conda:
         CONDA_ENV
     input:

@@ -11,10 +11,10 @@ _FIG_DPI = LOTTERY.pair_dpi
 
 localrules:
     pairs_skipped_note,
-    figure_pairs_neurons,
-    figure_pairs_tickets,
-    figure_pairs_width2,
-    figure_pairs_distill,
+    plot_pairs_neurons,
+    plot_pairs_tickets,
+    plot_pairs_width2,
+    plot_pairs_distill,
 
 
 rule pairs_width:
@@ -127,7 +127,7 @@ rule pairs_skipped_note:
 
 # ---- figures (figure-only settings are params here, never of the compute rules) ----
 
-rule figure_pairs_neurons:
+rule plot_pairs_neurons:
     conda:
         CONDA_ENV
     input:
@@ -146,7 +146,7 @@ rule figure_pairs_neurons:
         "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
 
 
-rule figure_pairs_tickets:
+rule plot_pairs_tickets:
     conda:
         CONDA_ENV
     input:
@@ -165,7 +165,7 @@ rule figure_pairs_tickets:
         "--out {output.png:q} {output.pdf:q} --dpi {params.dpi:q} > {log:q} 2>&1"
 
 
-rule figure_pairs_width2:
+rule plot_pairs_width2:
     conda:
         CONDA_ENV
     input:
@@ -196,7 +196,7 @@ rule figure_pairs_width2:
         "--dpi {params.dpi:q} > {log:q} 2>&1"
 
 
-rule figure_pairs_distill:
+rule plot_pairs_distill:
     conda:
         CONDA_ENV
     input:
