@@ -1,5 +1,6 @@
-# Race study, analyses of each experiment: norm vs alignment (main setting), clusters and merging
-# (every setting), IMP with rewinding (main setting), stable cells (every n of the experiment).
+# Race study, analyses of each experiment: norm vs alignment and clusters and merging (every
+# setting: the larger inits are the claims' nulls), IMP with rewinding (main setting), stable
+# cells (every n of the experiment, with shuffled labels as the null).
 
 
 localrules:
@@ -11,12 +12,14 @@ rule race_alignment:
     conda:
         CONDA_ENV
     input:
-        _race_main_input,
+        _race_all_files,
     output:
         summary=race_table("{experiment}", "alignment"),
         curve=race_table("{experiment}", "angle_curve"),
     log:
         f"{R}/logs/race/{{experiment}}/alignment.log",
+    params:
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -39,6 +42,7 @@ rule race_clusters:
         f"{R}/logs/race/{{experiment}}/clusters.log",
     params:
         thresholds=RACE_THRESHOLDS,
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -64,6 +68,7 @@ rule race_imp:
         rounds=RACE_IMP["rounds"],
         sparsities=RACE_SPARSITIES,
         core=RACE_CORE_HASH,  # IMP retrains networks
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     threads: RACE_THREADS
@@ -87,6 +92,7 @@ rule race_cells:
         f"{R}/logs/race/{{experiment}}/cells.log",
     params:
         options=cli_options(RACE_CELLS),
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:

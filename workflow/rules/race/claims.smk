@@ -21,6 +21,7 @@ rule race_claims:
     params:
         main=lambda wc: race_main_option(wc.experiment),
         thresholds=RACE_CLAIM_JSON,
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:

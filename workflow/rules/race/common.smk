@@ -15,6 +15,9 @@ from lottery_scaling.studies.race.settings import (
 from lottery_scaling.studies.race.trainer import RaceSettings
 
 RACE_CORE_HASH = core_hash("race")
+# Bumped when an analysis table or figure changes its content (a params change reruns the rule,
+# so an existing results folder is brought up to date without retraining).
+RACE_ANALYSIS_VERSION = "2: nulls (issue 21)"
 _RACE = dict(config.get("race") or {})
 RACE_THREADS = int(_RACE.get("train_threads", 2))
 _RACE_TRAINING_DEFAULTS = {f.name: getattr(RaceSettings(), f.name) for f in fields(RaceSettings) if f.name not in ("width", "sigma")}
@@ -187,7 +190,8 @@ def _race_figure_options(wildcards, input):
     if k in ("fig1", "fig4", "fig8"):
         return f"--runs {shlex.quote(input.runs)}"
     if k in ("fig3a", "fig3b"):
-        return f"--counts {shlex.quote(input.counts)} --main {race_main_option(e)}"
+        carry = f" --carry-share {RACE_CLAIMS['carry_share']!r}" if k == "fig3a" else ""
+        return f"--counts {shlex.quote(input.counts)} --main {race_main_option(e)}{carry}"
     return f"--imp-neurons {shlex.quote(input.imp_neurons)}"
 
 

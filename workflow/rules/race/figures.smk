@@ -20,6 +20,7 @@ rule race_figure:
         options=_race_figure_options,
         threshold=RACE_CLUSTERS["thresholds"][0],
         dpi=RACE_FIGURES["dpi"],
+        analysis=RACE_ANALYSIS_VERSION,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
         kind="|".join(RACE_FIGURE_KINDS),

@@ -9,7 +9,7 @@ neuron vs early alignment), fig8 (loss, accuracy and median angle curves).
 from __future__ import annotations
 
 from ....commands._argtypes import int_at_least
-from ..settings import FigureSettings
+from ..settings import ClaimSettings, FigureSettings
 
 HELP = "draw a figure of the race study (fig1, fig3a, fig3b, fig4, fig5, fig8)"
 KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8")
@@ -24,6 +24,8 @@ def configure(p) -> None:
     p.add_argument("--imp-neurons", help="fig5: neurons CSV of race-imp")
     p.add_argument("--main", nargs=3, metavar=("N", "WIDTH", "SIGMA"), help="fig3a, fig3b: the main setting")
     p.add_argument("--threshold", type=float, default=0.95, help="cluster cos-sim threshold (default %(default)s)")
+    p.add_argument("--carry-share", type=float, default=ClaimSettings().carry_share,
+                   help="fig3a: count the clusters carrying this share of sum |u||v| (0.9, 0.99 or 0.999; default %(default)s)")
     p.add_argument("--run-index", type=int_at_least(0), default=0, help="fig1, fig4: which run of the file (default %(default)s)")
     p.add_argument("--subject", default=None, help="put in the title (the pipeline passes the experiment)")
     p.add_argument("--dpi", type=int_at_least(20), default=FigureSettings().dpi, help="PNG resolution (default %(default)s)")
@@ -42,6 +44,10 @@ def run(args) -> int:
     for need in NEEDS[args.kind]:
         if getattr(args, need) is None:
             raise UserError(f"plot-race {args.kind} needs --{need.replace('_', '-')}")
+    from ..clusters import CARRY_SHARES
+
+    if args.carry_share not in CARRY_SHARES:
+        raise UserError(f"--carry-share: must be one of {', '.join(map(str, CARRY_SHARES))}, got {args.carry_share:g}")
     if not args.out_png.endswith(".png") or (args.out_pdf and not args.out_pdf.endswith(".pdf")):
         raise UserError("--out-png must end in .png and --out-pdf in .pdf")
     subject = f"[{args.subject}] " if args.subject else ""
@@ -75,11 +81,12 @@ def run(args) -> int:
     elif args.kind == "fig8":
         fig = figures.training_curves(runs, title=what)
     elif args.kind == "fig3a":
-        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters"))
-        fig = figures.clusters_vs_n(counts, args.threshold, sigma,
+        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters",
+                                        CARRY_SHARES[args.carry_share]))
+        fig = figures.clusters_vs_n(counts, args.threshold, sigma, carry_share=args.carry_share,
                                     title=f"{subject}clusters at the end vs n (sigma {sigma:g})")
     elif args.kind == "fig3b":
-        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters"))
+        counts = read_csv(args.counts, ("n", "width", "sigma", "time", "step", "threshold", "clusters"))
         fig = figures.clusters_vs_time(counts, args.threshold, n, width,
                                        title=f"{subject}clusters over training (n {n}, d {width})")
     else:
