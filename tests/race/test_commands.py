@@ -40,11 +40,12 @@ def trained(tmp_path_factory):
 def test_every_analysis_table_claims_and_figure(trained):
     d, task, (main, other) = trained
     steps = [
-        ("race-alignment", "--runs", main, "--out-summary", d / "al.csv", "--out-curve", d / "curve.csv"),
+        ("race-alignment", "--runs", main, other, "--out-summary", d / "al.csv", "--out-curve", d / "curve.csv"),
         ("race-clusters", "--runs", main, other, "--out-counts", d / "counts.csv", "--out-merge", d / "merge.csv"),
         ("race-imp", "--runs", main, "--sparsities", "0.2", "0.5", "--rounds", "2", "--threads", "1",
          "--out-summary", d / "imp.csv", "--out-neurons", d / "impn.csv"),
-        ("race-cells", "--data", task, "--probes", "100", "--patience", "2", "--max-iter", "20", "--out", d / "cells.csv"),
+        ("race-cells", "--data", task, "--probes", "100", "--patience", "2", "--max-iter", "20", "--null-shuffles", "2",
+         "--out", d / "cells.csv"),
         ("race-claims", "--experiment", "tiny", "--main", "40", "16", "1e-3", "--alignment", d / "al.csv",
          "--counts", d / "counts.csv", "--merge", d / "merge.csv", "--imp", d / "imp.csv", "--cells", d / "cells.csv",
          "--thresholds", '{"imp_sparsity": 0.5}', "--out", d / "claims.csv"),
@@ -53,7 +54,11 @@ def test_every_analysis_table_claims_and_figure(trained):
         proc = run_cli(*args)
         assert proc.returncode == 0, (args[0], proc.stderr)
     al = pd.read_csv(d / "al.csv")
-    assert sorted(set(al["time"])) == ["before_drop", "early", "init"] and len(al) == 6
+    assert sorted(set(al["time"])) == ["before_drop", "early", "init"] and len(al) == 12
+    assert set(al["sigma"]) == {1e-3, 1e-2} and al["angle_q01"].notna().all()
+    assert set(pd.read_csv(d / "curve.csv")["sigma"]) == {1e-3, 1e-2}
+    cells = pd.read_csv(d / "cells.csv")
+    assert list(cells["labels"]) == ["task"] * 2 + ["shuffled"] * 4 and list(cells["shuffle"]) == [-1, -1, 0, 0, 1, 1]
     counts = pd.read_csv(d / "counts.csv")
     assert set(counts["sigma"]) == {1e-3, 1e-2} and (counts[counts["time"] == "init"]["clusters"] == 16).all()
     merge = pd.read_csv(d / "merge.csv")
@@ -88,6 +93,14 @@ def test_every_analysis_table_claims_and_figure(trained):
     (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",
       "{d}/none.csv", "--merge", "{d}/none.csv", "--thresholds", '{{"nope": 1}}', "--out", "{d}/x.csv"), "--thresholds: a JSON object"),
     (("plot-race", "fig5", "--out-png", "{d}/x.png"), "plot-race fig5 needs --imp-neurons"),
+    (("plot-race", "fig3a", "--counts", "{d}/none.csv", "--main", "40", "16", "1e-3", "--carry-share", "0.5",
+      "--out-png", "{d}/x.png"), "--carry-share: must be one of 0.9, 0.99, 0.999, got 0.5"),
+    (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",
+      "{d}/none.csv", "--merge", "{d}/none.csv", "--thresholds", '{{"carry_share": 0.5}}', "--out", "{d}/x.csv"),
+     "--thresholds: carry_share must be one of 0.9, 0.99, 0.999, got 0.5"),
+    (("race-cells", "--data", "{task}", "--null-shuffles", "-1", "--out", "{d}/x.csv"), "--null-shuffles: must be an integer >= 0"),
+    (("race-alignment", "--runs", "{main}", "--bulk-max-angle", "0", "--out-summary", "{d}/x.csv", "--out-curve", "{d}/y.csv"),
+     "--bulk-max-angle: must be an angle in (0, 180] degrees, got '0'"),
 ])
 def test_bad_inputs_are_one_line_and_write_nothing(trained, args, message):
     d, task, (main, _) = trained

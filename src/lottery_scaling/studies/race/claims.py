@@ -16,7 +16,7 @@ Every rule is one that a null fails (tests/race/test_claims.py shows each):
 - clusters rising: equal counts, or counts within the run-to-run spread, fail the interval;
 - merging: a random regrouping of the neurons with the same sizes fails (its numbers are in
   the detail);
-- stable cells: shuffled labels giving as few attractors fail; inputs on which the
+- stable cells: shuffled labels reaching as few patterns fail; inputs on which the
   iteration never settles fail the settled share.
 """
 
@@ -288,8 +288,8 @@ def judge(experiment: str, main: dict, alignment, counts, merge, imp, cells, t: 
 
     # 11. stable cells
     c, st = "race_stable_cells_far_fewer", "attractors of App. D's probe iteration (fixed points + 2-cycles, both alignments) / distinct cells the probes started in"
-    th = (f"<= {t.max_stable_share:g}, >= {t.min_settled_share:g} of the live probes settled, and fewer attractors "
-          f"than every shuffled-label null")
+    th = (f"<= {t.max_stable_share:g}, >= {t.min_settled_share:g} of the live probes settled, and fewer patterns at "
+          f"the plateau than every shuffled-label null")
     cl = cells[cells["n"] == main["n"]] if cells is not None else None
     if cl is None or cl.empty:
         untested(c, st, th, f"no stable-cell estimate at n = {main['n']}")
@@ -305,11 +305,15 @@ def judge(experiment: str, main: dict, alignment, counts, merge, imp, cells, t: 
             untested(c, st, th, f"no shuffled-label null (race.cells.null_shuffles is 0): the count alone cannot tell "
                                 f"the task from its inputs; {detail}")
         else:
-            per = null.groupby("shuffle")[["fixed_points", "cycles"]].sum().sum(axis=1)
-            null_fixed = int(null["fixed_points"].sum())
+            # the null's plateau count, not its attractors: shuffled labels that never settle have
+            # few attractors but a plateau near the number of probes
+            per = null.groupby("shuffle")["stable_cells"].sum()
+            null_attr = null.groupby("shuffle")[["fixed_points", "cycles"]].sum().sum(axis=1)
+            plateau = int(task["stable_cells"].sum())
             ok = bool(attractors >= 1 and settled >= t.min_settled_share and attractors / start <= t.max_stable_share
-                      and attractors < per.min())
+                      and plateau < per.min())
             add(c, st, attractors / start, math.nan, math.nan, th, ok,
-                f"{detail}; shuffled labels ({len(per)} permutations): {int(per.min())}-{int(per.max())} attractors "
-                f"({null_fixed} fixed points in all)")
+                f"{detail}; shuffled labels ({len(per)} permutations): {int(per.min())}-{int(per.max())} patterns at the "
+                f"plateau, {int(null_attr.min())}-{int(null_attr.max())} attractors, "
+                f"{int(null['fixed_points'].sum())} fixed points in all")
     return rows

@@ -75,7 +75,7 @@ class ClaimSettings:
     min_imp_spearman: float = 0.5  # ... median Spearman(early angle, pruned count) at least this
     max_stable_share: float = 0.1  # race_stable_cells_far_fewer: attractors / distinct cells among the probes at most this,
     min_settled_share: float = 0.5  # ... at least this share of the live probes on a fixed point or a 2-cycle,
-    # and fewer attractors than every shuffled-label null (race.cells.null_shuffles)
+    # and fewer patterns at the plateau than every shuffled-label null (race.cells.null_shuffles)
 
 
 CLAIM_IDS = (
