@@ -289,3 +289,111 @@ def empty_merge():
 
 def empty_tables():
     return empty_counts(), empty_merge(), None, None
+
+
+# ---- angle updates faster than norm updates (Lemma 3.9, Fig 6) ----
+
+def test_angle_per_norm_is_the_angle_fallen_per_norm_grown():
+    neuron = {"angle": np.array([[[90.0, 80.0], [30.0, 80.0]]]), "w_norm": np.array([[[1e-4, 1e-4], [2e-4, 1e-4]]])}
+    # neuron 0: 60 deg fallen for 1e-4 grown; neuron 1: nothing grown (left out)
+    assert alignment.angle_per_norm(neuron, 0, 1) == pytest.approx(np.radians(60) / 1e-4)
+    assert np.isnan(alignment.angle_per_norm(neuron, 0, 0))
+
+
+def angle_claim(value, sigma=1e-5):
+    al = alignment_table(sigma=sigma, init=INIT, early={**ALIGNED, "angle_per_norm": value})
+    rows = claims.judge("e", {**MAIN, "sigma": sigma}, al, *empty_tables())
+    return {r["claim"]: r for r in rows}["race_angle_faster_than_norm"]["verdict"]
+
+
+def test_angle_faster_than_norm_passes_small_inits_and_fails_its_nulls():
+    assert angle_claim(3.5e4) == "supported"  # digits, sigma 1e-5
+    assert angle_claim(31.0, sigma=1e-2) == "not supported"  # digits, sigma 1e-2: the decoupling is gone
+    assert angle_claim(0.3) == "not supported"  # random update directions: no angle fallen toward the target
+
+
+# ---- asynchronous unlocking and lateral inhibition ----
+
+def two_group_run(t_a, t_b, followers="own"):
+    """Checkpoint steps, |w||v| trajectories and final parameters of 2 groups of 5 neurons:
+    log |w||v| grows at rate c 20 / t_g until a saturation step, the leader (c = 1) saturating at
+    t_g. followers = 'own': a group's followers saturate with their leader (lateral inhibition);
+    'late': they grow on, slower, to 10 t_g (no inhibition); 'global': both groups grow and
+    saturate together at min(t_a, t_b) (the loss stops everyone at once)."""
+    steps = np.unique(np.round(np.logspace(0, 5, 80))).astype(float)
+    rng = np.random.default_rng(0)
+    first = min(t_a, t_b)
+    log_wv, dirs = [], []
+    base = rng.standard_normal((2, 6))
+    for g, t_g in enumerate((t_a, t_b)):
+        for j in range(5):
+            c = 1.0 if j == 0 else (0.07 if followers == "late" else 0.8) - 0.01 * j
+            stop = {"own": t_g, "late": t_g if j == 0 else 10 * t_g, "global": first}[followers]
+            pace = first if followers == "global" else t_g
+            log_wv.append(np.log(1e-9) + c * 20 / pace * np.minimum(steps, stop))
+            dirs.append(base[g] + 1e-3 * rng.standard_normal(6))
+    wv = np.exp(np.array(log_wv).T)  # (K, 10)
+    U = np.array(dirs) / np.linalg.norm(dirs, axis=1, keepdims=True) * np.sqrt(wv[-1])[:, None]
+    V = np.vstack([np.sqrt(wv[-1]), -np.sqrt(wv[-1])]) / np.sqrt(2)
+    V[:, 5:] *= -1
+    return steps, wv, U[:, :5], U[:, 5], V
+
+
+def test_dynamics_see_asynchronous_groups_and_lateral_inhibition():
+    from lottery_scaling.studies.race import dynamics
+
+    out = dynamics.run_dynamics(*two_group_run(200.0, 3000.0), threshold=0.95)
+    assert out["groups"] == 2 and out["unlock_last"] / out["unlock_first"] > 5
+    assert out["follower_slowdown"] < 0.5 and out["follower_slowdown"] < 0.5 * out["other_slowdown"]
+
+
+def test_dynamics_nulls_synchronous_independent_and_global():
+    from lottery_scaling.studies.race import dynamics
+
+    same = dynamics.run_dynamics(*two_group_run(500.0, 500.0), threshold=0.95)
+    assert same["unlock_last"] == same["unlock_first"]
+    free = dynamics.run_dynamics(*two_group_run(200.0, 3000.0, followers="late"), threshold=0.95)
+    assert free["follower_slowdown"] > 1  # growth that goes on speeds up in log steps
+    shared = dynamics.run_dynamics(*two_group_run(200.0, 3000.0, followers="global"), threshold=0.95)
+    assert shared["follower_slowdown"] < 0.5
+    assert shared["follower_slowdown"] > 0.5 * shared["other_slowdown"]  # the others slow as much: global
+
+
+def dynamics_claims(**values):
+    counts = counts_table({200: [2, 2, 2]}, {200: [50, 50, 50]}).assign(**values)
+    rows = claims.judge("e", MAIN, empty_alignment(), counts, empty_merge(), None, None, T)
+    return {r["claim"]: r["verdict"] for r in rows}
+
+
+def test_unlocking_and_inhibition_claims_fail_their_nulls():
+    digits = dynamics_claims(groups=2, unlock_first=1440, unlock_last=1440, follower_slowdown=0.096, other_slowdown=0.096)
+    assert digits["race_asynchronous_unlocking"] == "not supported"  # both groups unlock at the same checkpoint
+    assert digits["race_lateral_inhibition"] == "not supported"  # the other group slows as much: global
+    paper = dynamics_claims(groups=2, unlock_first=200, unlock_last=3000, follower_slowdown=0.1, other_slowdown=0.9)
+    assert paper["race_asynchronous_unlocking"] == "supported" and paper["race_lateral_inhibition"] == "supported"
+    free = dynamics_claims(groups=2, unlock_first=200, unlock_last=3000, follower_slowdown=1.8, other_slowdown=1.9)
+    assert free["race_lateral_inhibition"] == "not supported"
+
+
+# ---- IMP split by clusters ----
+
+def test_imp_within_clusters_beats_a_random_split_only_when_clusters_matter():
+    from lottery_scaling.studies.race import imp
+
+    rng = np.random.default_rng(2)
+    label = np.repeat([0, 1], 60)
+    angle = rng.uniform(10, 80, 120)
+    # within each cluster pruning follows the angle; the clusters are offset, which blurs the pooled ranks
+    pruned = np.round(angle / 2 + np.where(label == 0, 0.0, 30.0) + rng.normal(0, 1, 120))
+    used, within, null_q95 = imp.within_cluster_spearman(angle, pruned, label, seed=0)
+    from scipy.stats import spearmanr
+
+    overall = spearmanr(angle, pruned)[0]
+    assert used == 2 and within > overall and within > null_q95
+    table = pd.DataFrame([{"sparsity": 0.2, "spearman_early": overall, "within_clusters": used, "spearman_within": within,
+                           "spearman_within_null_q95": null_q95, "ticket_test_acc": 1.0, "unpruned_test_acc": 1.0, "seed": 0}])
+    rows = claims.judge("e", MAIN, empty_alignment(), empty_counts(), empty_merge(), table, None, T)
+    assert verdict(rows, "race_imp_better_within_clusters") == "supported"
+    # the null: clusters unrelated to the pruning (a random labelling) are no better than a random split
+    used, within, null_q95 = imp.within_cluster_spearman(angle, pruned, rng.permutation(label), seed=0)
+    assert within <= null_q95

@@ -70,12 +70,18 @@ def test_every_analysis_table_claims_and_figure(trained):
         assert got == round(row["sparsity"] * (16 * 64 + 32))
     table = pd.read_csv(d / "claims.csv")
     assert list(table.columns) == list(COLUMNS) and list(table["claim"]) == list(CLAIM_IDS)
+    assert {"race_angle_faster_than_norm", "race_lateral_inhibition"} <= set(table["claim"])
+    imp_summary = pd.read_csv(d / "imp.csv")
+    assert {"spearman_within", "spearman_within_null_q95"} <= set(imp_summary.columns)
+    assert "cluster" in pd.read_csv(d / "impn.csv").columns
     assert table.set_index("claim").loc["race_clusters_rise_with_n", "verdict"] == "not tested"
     assert "paper:" in table["detail"].iloc[0]
     for kind, extra in (("fig1", ("--runs", main)), ("fig4", ("--runs", main)), ("fig8", ("--runs", main)),
                         ("fig3a", ("--counts", d / "counts.csv", "--main", "40", "16", "1e-3")),
                         ("fig3b", ("--counts", d / "counts.csv", "--main", "40", "16", "1e-3")),
-                        ("fig5", ("--imp-neurons", d / "impn.csv"))):
+                        ("fig5", ("--imp-neurons", d / "impn.csv")), ("fig6", ("--runs", main, other)),
+                        ("unlock", ("--runs", main)), ("inhibition", ("--runs", main)),
+                        ("imp_clusters", ("--imp-neurons", d / "impn.csv"))):
         png, pdf = d / f"{kind}.png", d / f"{kind}.pdf"
         proc = run_cli("plot-race", kind, *extra, "--dpi", "40", "--out-png", png, "--out-pdf", pdf)
         assert proc.returncode == 0, (kind, proc.stderr)
@@ -93,6 +99,7 @@ def test_every_analysis_table_claims_and_figure(trained):
     (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",
       "{d}/none.csv", "--merge", "{d}/none.csv", "--thresholds", '{{"nope": 1}}', "--out", "{d}/x.csv"), "--thresholds: a JSON object"),
     (("plot-race", "fig5", "--out-png", "{d}/x.png"), "plot-race fig5 needs --imp-neurons"),
+    (("plot-race", "fig1", "--runs", "{main}", "{main}", "--out-png", "{d}/x.png"), "plot-race fig1 takes one --runs file, got 2"),
     (("plot-race", "fig3a", "--counts", "{d}/none.csv", "--main", "40", "16", "1e-3", "--carry-share", "0.5",
       "--out-png", "{d}/x.png"), "--carry-share: must be one of 0.9, 0.99, 0.999, got 0.5"),
     (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",

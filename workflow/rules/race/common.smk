@@ -30,7 +30,8 @@ RACE_CIFAR_DIR = _RACE.get("cifar_dir")
 if RACE_CIFAR_DIR is not None:
     check_path_setting("race.cifar_dir", RACE_CIFAR_DIR)
 CIFAR_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-RACE_FIGURE_KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8")
+RACE_FIGURE_KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig6", "fig8", "unlock", "inhibition", "imp_clusters")
+_RACE_ONE_RUNS_FIGURES = ("fig1", "fig4", "fig8", "unlock", "inhibition")
 RACE_INPUTS = {"digits": 64, "cifar10": 1024}
 
 
@@ -176,10 +177,19 @@ RACE_CLAIM_JSON = shlex.quote(json.dumps(RACE_CLAIMS, sort_keys=True))
 _RACE_EXP_RE = "|".join(RACE_EXPERIMENTS) or "(?!x)x"
 
 
+def _race_sigma_files(experiment):
+    """Runs files of every sigma at the main n and width (Fig 6: one line per init scale)."""
+    e = RACE_EXPERIMENTS[experiment]
+    n, w, _ = e["main"]
+    return [race_runs_file(s["run"]) for (n_, w_, _), s in sorted(e["settings"].items()) if (n_, w_) == (n, w)]
+
+
 def _race_figure_inputs(wildcards):
     k, e = wildcards.kind, wildcards.experiment
-    if k in ("fig1", "fig4", "fig8"):
+    if k in _RACE_ONE_RUNS_FIGURES:
         return {"runs": race_main_file(e)}
+    if k == "fig6":
+        return {"runs": _race_sigma_files(e)}
     if k in ("fig3a", "fig3b"):
         return {"counts": race_table(e, "clusters")}
     return {"imp_neurons": race_table(e, "imp_neurons")}
@@ -187,8 +197,10 @@ def _race_figure_inputs(wildcards):
 
 def _race_figure_options(wildcards, input):
     k, e = wildcards.kind, wildcards.experiment
-    if k in ("fig1", "fig4", "fig8"):
+    if k in _RACE_ONE_RUNS_FIGURES:
         return f"--runs {shlex.quote(input.runs)}"
+    if k == "fig6":
+        return "--runs " + " ".join(shlex.quote(f) for f in input.runs)
     if k in ("fig3a", "fig3b"):
         carry = f" --carry-share {RACE_CLAIMS['carry_share']!r}" if k == "fig3a" else ""
         return f"--counts {shlex.quote(input.counts)} --main {race_main_option(e)}{carry}"

@@ -17,7 +17,12 @@ Every rule is one that a null fails (tests/race/test_claims.py shows each):
 - merging: a random regrouping of the neurons with the same sizes fails (its numbers are in
   the detail);
 - stable cells: shuffled labels reaching as few patterns fail; inputs on which the
-  iteration never settles fail the settled share.
+  iteration never settles fail the settled share;
+- angle faster than norm: random update directions (no angle fallen) and a large init fail;
+- asynchronous unlocking: groups unlocking at the same checkpoint fail;
+- lateral inhibition: independent growth (no slowdown) fails, and so does a slowdown the
+  other groups share (global, from the loss, not lateral);
+- IMP within clusters: a split no better than a random regrouping of the same sizes fails.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ PAPER = {
     "race_merging_lossless": "paper: 'clusters based on a threshold cos_sim can be merged without loss in performance' (App. G)",
     "race_early_alignment_predicts_imp": "paper: early alignment predicts 'to a large degree, which neurons will have a lot of individual parameters pruned' by IMP 'for lower target sparsities' (Fig 5)",
     "race_stable_cells_far_fewer": "paper: 'For a structured dataset, the number of stable cells is much smaller than the total number of cells' (Conj. 3.7, App. D)",
+    "race_angle_faster_than_norm": "paper: vectors far from their targets 'will receive updates on their angles that are orders of magnitude higher than updates on their norms' (Lemma 3.9, Fig 6)",
+    "race_asynchronous_unlocking": "paper: 'Unlocking thus happens at different times for the different groups of neurons in the network' (Note 3)",
+    "race_lateral_inhibition": "paper: 'If one neuron decreases the error through an increase in its norm, it exerts a lateral inhibition on the growth of the other neurons in the group' (Conj. 3.12)",
+    "race_imp_better_within_clusters": "paper: early alignment predicts IMP's pruning, and 'this works even better if we can split the neurons based on their clusters' (Sec. 5)",
 }
 assert set(PAPER) == set(CLAIM_IDS)
 
@@ -124,6 +133,16 @@ def exponential(al, t: ClaimSettings):
                     "steps": ea["step"].astype(int).tolist()}
 
 
+def angle_per_norm(al, t: ClaimSettings):
+    """(ok, angle per norm per run at the early checkpoint, numbers) or None without one."""
+    ea = al[(al["time"] == "early") & (al["step"] >= 0)]
+    ini = al[al["time"] == "init"]
+    if ea.empty:
+        return None
+    v = ea["angle_per_norm"]
+    return bool(v.median() >= t.min_angle_per_norm), v, {"median": v.median(), "w0": ini["median_w_norm"].median()}
+
+
 def _null_note(results, describe):
     """'; nulls: sigma X: ... -> fails' for the other init scales of the experiment."""
     parts = [f"sigma {_g(s)}: {describe(r[2])} -> {'passes' if r[0] else 'fails'}" for s, r in results.items() if r]
@@ -195,7 +214,7 @@ def judge(experiment: str, main: dict, alignment, counts, merge, imp, cells, t: 
         add(c, st, r2.median(), r2.min(), r2.max(), th, ok,
             f"{x['bulk']} neurons below {_g(x['bulk_max_angle'])} deg: final norm ~ exp({_g(x['slope'])} x angle/deg), "
             f"R^2 {_g(x['r2'])} vs power law {_g(x['power_r2'])}; all neurons: slope {_g(x['all_slope'])}, R^2 "
-            f"{_g(x['all_r2'])} (pulled by the cliff near 90 deg); Spearman {_g(x['spearman'])}; early steps "
+            f"{_g(x['all_r2'])}; Spearman {_g(x['spearman'])}; early steps "
             f"{', '.join(map(str, x['steps']))}{note}")
     c, st = "race_init_alignment_predicts_norm", "Spearman(angle at init, log final |w_i||v_i|) over neurons"
     th = f"median over runs <= {t.max_spearman_init:g}"
@@ -316,4 +335,60 @@ def judge(experiment: str, main: dict, alignment, counts, merge, imp, cells, t: 
                 f"{detail}; shuffled labels ({len(per)} permutations): {int(per.min())}-{int(per.max())} patterns at the "
                 f"plateau, {int(null_attr.min())}-{int(null_attr.max())} attractors, "
                 f"{int(null['fixed_points'].sum())} fixed points in all")
+
+    # 12. angle updates faster than norm updates
+    c = "race_angle_faster_than_norm"
+    st = "median over neurons of the angle fallen (rad) per unit of |w_i| grown, init to the early checkpoint"
+    th = f"median over runs >= {t.min_angle_per_norm:g} (rad per unit norm: 1/|w| scale, so it depends on sigma)"
+    res = angle_per_norm(al, t)
+    if res is None:
+        untested(c, st, th, "no run reached the early checkpoint")
+    else:
+        ok, v, x = res
+        note = _null_note({s: angle_per_norm(g, t) for s, g in others.items()}, lambda y: _g(y["median"]))
+        add(c, st, v.median(), v.min(), v.max(), th, ok,
+            f"median |w| at init {_g(x['w0'])}: unit-free, about {_g(v.median() * x['w0'])} rad per relative norm "
+            f"change{note}")
+
+    # 13-14. unlocking and lateral inhibition of the groups that carry the norm
+    dyn = _runs_of(end, main)
+    c, st = "race_asynchronous_unlocking", "latest / earliest unlocking step of the groups carrying the norm (10% of a group's final sum |w||v|)"
+    th = f"median over runs >= {t.min_unlock_ratio:g}"
+    multi = dyn[dyn["groups"] >= 2] if not dyn.empty else dyn
+    if multi.empty:
+        untested(c, st, th, "fewer than 2 groups carry the norm (or no cluster counts at the claims' threshold)")
+    else:
+        v = multi["unlock_last"] / multi["unlock_first"].where(multi["unlock_first"] > 0)
+        add(c, st, v.median(), v.min(), v.max(), th, bool(v.median() >= t.min_unlock_ratio),
+            f"{int(multi['groups'].median())} groups (median); unlocking steps "
+            f"{', '.join(f'{int(a)}-{int(b)}' for a, b in zip(multi['unlock_first'], multi['unlock_last']))} per run")
+    c = "race_lateral_inhibition"
+    st = "followers' growth rate after / before their group's leader unlocks (median over groups and runs)"
+    th = (f"<= {t.max_follower_slowdown:g}, and <= {t.max_lateral_ratio:g} x the same ratio of the other groups' "
+          f"members over the same window")
+    sel = dyn[np.isfinite(dyn["follower_slowdown"])] if not dyn.empty else dyn
+    if sel.empty:
+        untested(c, st, th, "no group with a leader and followers")
+    else:
+        f, o = sel["follower_slowdown"], sel["other_slowdown"]
+        lateral = (f / o).median() if np.isfinite(o).any() else math.nan
+        ok = bool(f.median() <= t.max_follower_slowdown and np.isfinite(lateral) and lateral <= t.max_lateral_ratio)
+        add(c, st, f.median(), f.min(), f.max(), th, ok,
+            f"the other groups' members over the same window: {_g(o.median())} (followers / others {_g(lateral)}); a "
+            f"slowdown they share is global (the loss falls for all), not lateral; unlocking steps "
+            f"{', '.join(f'{int(a)}-{int(b)}' for a, b in zip(sel['unlock_first'], sel['unlock_last']))}")
+
+    # 15. IMP split by clusters
+    c = "race_imp_better_within_clusters"
+    st = f"median within-cluster Spearman(early angle, weights pruned) by IMP to {t.imp_sparsity:g} sparsity"
+    th = "above the Spearman over all neurons and above the 95% quantile of random regroupings of the same sizes"
+    sel = imp[np.isclose(imp["sparsity"], t.imp_sparsity)] if imp is not None and len(imp) else None
+    if sel is None or sel.empty or not np.isfinite(sel["spearman_within"]).any():
+        untested(c, st, th, f"no IMP at sparsity {t.imp_sparsity:g}, or no cluster with enough members")
+    else:
+        v = sel["spearman_within"]
+        ok = bool(v.median() > sel["spearman_early"].median() and v.median() > sel["spearman_within_null_q95"].median())
+        add(c, st, v.median(), v.min(), v.max(), th, ok,
+            f"all neurons {_g(sel['spearman_early'].median())}; random regroupings (95% quantile) "
+            f"{_g(sel['spearman_within_null_q95'].median())}; {int(sel['within_clusters'].median())} clusters used")
     return rows

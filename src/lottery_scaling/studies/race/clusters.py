@@ -125,7 +125,7 @@ NULL_STREAM = 0x4D455247  # "MERG": the random regrouping's stream
 
 
 COUNT_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "time", "step", "threshold", "neurons", "clusters",
-                 *CARRY_SHARES.values())
+                 *CARRY_SHARES.values(), "groups", "unlock_first", "unlock_last", "follower_slowdown", "other_slowdown")
 MERGE_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "threshold", "neurons", "clusters",
                  "train_loss_before", "train_loss_after", "train_acc_before", "train_acc_after",
                  "test_loss_before", "test_loss_after", "test_acc_before", "test_acc_after",
@@ -134,8 +134,10 @@ COUNT_TIMES = ("init", "before_drop", "end")  # the paper's Fig 3b
 
 
 def count_rows(runs, thresholds) -> list[dict]:
-    """Cluster counts per run, time (init, before_drop, end) and threshold (snapshot parameters)."""
+    """Cluster counts per run, time (init, before_drop, end) and threshold (snapshot parameters);
+    the end rows also hold the groups' unlocking and inhibition numbers (dynamics.py)."""
     from .alignment import setting_of
+    from .dynamics import DYNAMICS_COLUMNS, runs_dynamics
     from .trainer import SNAPSHOTS
 
     rows = []
@@ -153,8 +155,9 @@ def count_rows(runs, thresholds) -> list[dict]:
                     k = int(label.max() + 1)
                     contribution = contributions(W, b, V)
                     carried = {col: carrying_clusters(label, contribution, share) for share, col in CARRY_SHARES.items()}
+                dyn = runs_dynamics(runs, r, th) if time == "end" else dict.fromkeys(DYNAMICS_COLUMNS, np.nan)
                 rows.append({**setting_of(runs), "seed": int(seed), "time": time, "step": step, "threshold": th,
-                             "neurons": int(runs.settings["width"]), "clusters": k, **carried})
+                             "neurons": int(runs.settings["width"]), "clusters": k, **carried, **dyn})
     return rows
 
 

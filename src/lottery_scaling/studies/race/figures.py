@@ -212,3 +212,176 @@ def training_curves(runs, title=""):
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _interval_speeds(runs, r):
+    """(interval end steps, median |d angle| in rad per step, median |d |w|| per step) over the
+    checkpoint intervals of run r, medians over the neurons with a finite angle at both ends."""
+    taken = np.flatnonzero(runs.ckpt_step[r] >= 0)
+    st = runs.ckpt_step[r][taken].astype(float)
+    ang = np.radians(runs.neuron["angle"][r][taken])
+    wn = runs.neuron["w_norm"][r][taken]
+    dt = np.diff(st)
+    da = np.abs(np.diff(ang, axis=0)) / dt[:, None]
+    dw = np.abs(np.diff(wn, axis=0)) / dt[:, None]
+    ok = np.isfinite(da)
+    med_a = np.array([np.median(x[m]) if m.any() else np.nan for x, m in zip(da, ok)])
+    med_w = np.array([np.median(x[m]) if m.any() else np.nan for x, m in zip(dw, ok)])
+    return st[1:], med_a, med_w
+
+
+def angle_vs_norm_speed(runs_list, r=0, min_ratio=None, title=""):
+    """Fig 6 (Lemma 3.9): per checkpoint interval, how fast the angles move against how fast the
+    norms |w_i| move (medians over neurons), one line per runs file (an init scale)."""
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for j, runs in enumerate(sorted(runs_list, key=lambda x: x.settings["sigma"])):
+        col = colors[j % len(colors)]
+        sigma = runs.settings["sigma"]
+        st, va, vw = _interval_speeds(runs, r)
+        drop = runs.snap["step"][r, SNAPSHOTS.index("before_drop")]
+        axes[0].plot(st, va / vw, color=col, label=f"sigma = {sigma:g}")
+        axes[1].plot(st, va, color=col, label=f"angle (rad/step), sigma {sigma:g}")
+        axes[1].plot(st, vw, color=col, ls="--", label=f"|w| (per step), sigma {sigma:g}")
+        for ax in axes:
+            if drop > 0:
+                ax.axvline(drop, color=col, ls="-.", lw=0.8, alpha=0.7)
+    if min_ratio:
+        axes[0].axhline(min_ratio, color="0.3", ls=":", lw=1, label=f"claim threshold {min_ratio:g}")
+    axes[0].set_ylabel("angle speed / norm speed (rad per unit |w|)")
+    axes[0].set_title("ratio of the medians over neurons, per checkpoint interval", fontsize=9)
+    axes[1].set_ylabel("median speed over neurons")
+    axes[1].set_title("solid: angle to target, dashed: |w_i|; dash-dot: before the drop", fontsize=9)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("optimiser step (batch 4)")
+        ax.grid(alpha=0.3, which="both")
+    axes[0].legend(fontsize=7)
+    axes[1].legend(fontsize=6, ncol=1 + (len(runs_list) > 2))
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def group_unlocking(runs, r=0, threshold=0.95, title=""):
+    """Note 3: each group carrying the norm (final clusters), its summed |w_i||v_i| as a share of
+    its final value against the step; unlocking = reaching dynamics.UNLOCK_SHARE."""
+    from .dynamics import UNLOCK_SHARE, groups_of, unlock_step
+
+    plt = pyplot()
+    q = SNAPSHOTS.index("end")
+    label, groups, _ = groups_of(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], threshold)
+    taken = runs.ckpt_step[r] >= 0
+    st, wv = runs.ckpt_step[r][taken], runs.neuron["wv_norm"][r][taken]
+    fig, ax = plt.subplots(figsize=(5.6, 3.8), layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ok = st > 0
+    for j, g in enumerate(groups[:10]):
+        m = label == g
+        total = wv[:, m].sum(1)
+        cls = "class 1" if (runs.snap["V"][r, q][0, m] - runs.snap["V"][r, q][1, m]).sum() > 0 else "class 2"
+        t_u = unlock_step(st, total)
+        col = colors[j % len(colors)]
+        ax.plot(st[ok], total[ok] / total[-1], color=col, label=f"group {j + 1}: {m.sum()} neurons, {cls}, unlocks at {t_u}")
+        ax.axvline(t_u, color=col, ls=":", lw=1)
+    ax.axhline(UNLOCK_SHARE, color="0.4", ls="--", lw=0.8, label=f"{UNLOCK_SHARE:g} of the final value")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("optimiser step (batch 4)")
+    ax.set_ylabel("group's sum |w_i||v_i| / its final value")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.set_title(title, fontsize=9)
+    return fig
+
+
+def lateral_inhibition(runs, r=0, threshold=0.95, title=""):
+    """Conj. 3.12: in the largest group carrying the norm, the leader's |w||v| and the followers'
+    (median, 10-90% band) against the step, beside the other groups' members; right: their growth
+    rates d log(|w||v|) / d log(step). The leader's unlocking step and the two windows of the
+    slowdown (dynamics.py) are marked."""
+    from .dynamics import WINDOW, groups_of, unlock_step
+
+    plt = pyplot()
+    q = SNAPSHOTS.index("end")
+    label, groups, contribution = groups_of(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], threshold)
+    taken = runs.ckpt_step[r] >= 0
+    st, wv = runs.ckpt_step[r][taken], runs.neuron["wv_norm"][r][taken]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
+    big = [g for g in groups if (label == g).sum() >= 2]
+    if not big:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no group with a leader and followers", transform=ax.transAxes, ha="center")
+        return fig
+    g = big[0]
+    members = np.flatnonzero(label == g)
+    leader = members[np.argmax(contribution[members])]
+    followers = members[members != leader]
+    others = np.flatnonzero(np.isin(label, groups) & (label != g))
+    t_lead = unlock_step(st, wv[:, leader])
+    ok = st > 0
+    x = st[ok]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.diff(np.log(wv[ok]), axis=0) / np.diff(np.log(x))[:, None]
+    xm = np.sqrt(x[1:] * x[:-1])
+    for ax in axes:
+        ax.axvspan(t_lead / WINDOW, t_lead, color="0.93", lw=0, zorder=0)
+        ax.axvspan(t_lead, t_lead * WINDOW, color="0.85", lw=0, zorder=0)
+        ax.axvline(t_lead, color="k", ls=":", lw=1)
+    axes[0].plot(x, wv[ok, leader], color="#d62728", lw=2, label="leader")
+    axes[0].plot(x, np.median(wv[ok][:, followers], axis=1), color="#1f77b4", label=f"followers ({followers.size}), median")
+    axes[0].fill_between(x, *np.quantile(wv[ok][:, followers], [0.1, 0.9], axis=1), color="#1f77b4", alpha=0.2, lw=0)
+    if others.size:
+        axes[0].plot(x, np.median(wv[ok][:, others], axis=1), color="#2ca02c", ls="--",
+                     label=f"other groups' members ({others.size}), median")
+        axes[1].plot(xm, np.nanmedian(rate[:, others], axis=1), color="#2ca02c", ls="--", label="other groups")
+    axes[1].plot(xm, np.nanmedian(rate[:, followers], axis=1), color="#1f77b4", label="followers")
+    axes[1].plot(xm, rate[:, leader], color="#d62728", lw=1.5, label="leader")
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("|w_i||v_i|")
+    axes[1].set_ylabel("growth rate d log|w||v| / d log step")
+    axes[0].set_title(f"largest group ({members.size} neurons); dotted: the leader unlocks (step {t_lead})", fontsize=9)
+    axes[1].set_title(f"shaded: [t/{WINDOW:g}, t] and [t, {WINDOW:g} t], the windows of the slowdown", fontsize=9)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("optimiser step (batch 4)")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def pruned_within_clusters(neurons, seed=None, title="", top=4):
+    """Sec. 5: Fig 5 with the neurons coloured by their final cluster (the `top` largest; the rest
+    grey) and Spearman(early angle, pruned) per cluster in the legend, one panel per sparsity."""
+    from scipy.stats import spearmanr
+
+    from .imp import MIN_MEMBERS
+
+    plt = pyplot()
+    seed = neurons["seed"].min() if seed is None else seed
+    df = neurons[neurons["seed"] == seed]
+    sparsities = sorted(df["sparsity"].unique())
+    fig, axes = plt.subplots(1, len(sparsities), figsize=(4.0 * len(sparsities), 3.6), sharey=True, squeeze=False,
+                             layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, p in zip(axes[0], sparsities):
+        g = df[(df["sparsity"] == p) & np.isfinite(df["early_angle"])]
+        sizes = g["cluster"].value_counts()
+        big = [k for k in sizes.index[:top] if sizes[k] >= MIN_MEMBERS]
+        rest = g[~g["cluster"].isin(big)]
+        ax.scatter(rest["early_angle"], rest["pruned"], color="0.7", s=7, linewidths=0, label=f"other clusters ({len(rest)})")
+        for j, k in enumerate(big):
+            h = g[g["cluster"] == k]
+            rho = spearmanr(h["early_angle"], h["pruned"])[0] if np.ptp(h["pruned"]) > 0 else np.nan
+            ax.scatter(h["early_angle"], h["pruned"], color=colors[j % len(colors)], s=9, linewidths=0,
+                       label=f"cluster of {len(h)}: Spearman {rho:.2f}")
+        rho_all = spearmanr(g["early_angle"], g["pruned"])[0] if len(g) > 2 else np.nan
+        ax.set_title(f"IMP to {p:.0%} sparsity: all neurons {rho_all:.2f}", fontsize=9)
+        ax.set_xlabel("angle to target, early (deg)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6.5)
+    axes[0][0].set_ylabel("weights pruned per neuron")
+    fig.suptitle(title, fontsize=10)
+    return fig

@@ -76,6 +76,11 @@ class ClaimSettings:
     max_stable_share: float = 0.1  # race_stable_cells_far_fewer: attractors / distinct cells among the probes at most this,
     min_settled_share: float = 0.5  # ... at least this share of the live probes on a fixed point or a 2-cycle,
     # and fewer patterns at the plateau than every shuffled-label null (race.cells.null_shuffles)
+    min_angle_per_norm: float = 100.0  # race_angle_faster_than_norm: median radians of angle fallen per unit of |w|
+    # grown, init to the early checkpoint (Lemma 3.9: ~1/|w|, so it depends on the init scale and the units)
+    min_unlock_ratio: float = 1.5  # race_asynchronous_unlocking: latest / earliest unlocking step of the groups
+    max_follower_slowdown: float = 0.5  # race_lateral_inhibition: followers' growth rate after / before the leader unlocks
+    max_lateral_ratio: float = 0.5  # ... and at most this times the other groups' slowdown over the same window
 
 
 CLAIM_IDS = (
@@ -90,4 +95,8 @@ CLAIM_IDS = (
     "race_merging_lossless",
     "race_early_alignment_predicts_imp",
     "race_stable_cells_far_fewer",
+    "race_angle_faster_than_norm",
+    "race_asynchronous_unlocking",
+    "race_lateral_inhibition",
+    "race_imp_better_within_clusters",
 )

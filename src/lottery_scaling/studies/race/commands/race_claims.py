@@ -53,7 +53,8 @@ def run(args) -> int:
         "alignment": read_csv(args.alignment, ALIGNMENT_COLUMNS),
         "counts": read_csv(args.counts, COUNT_COLUMNS),
         "merge": read_csv(args.merge, MERGE_COLUMNS),
-        "imp": read_csv(args.imp, ("sparsity", "spearman_early")) if args.imp else None,
+        "imp": read_csv(args.imp, ("sparsity", "spearman_early", "ticket_test_acc", "unpruned_test_acc",
+                                   "within_clusters", "spearman_within", "spearman_within_null_q95")) if args.imp else None,
         "cells": read_csv(args.cells, CELL_COLUMNS) if args.cells else None,
     }
     rows = judge(args.experiment, main, **tables, t=settings)
