@@ -38,8 +38,14 @@ def _patterns(X, P):
     return (P @ X.T) > 0  # (probes, n)
 
 
+def _rows(packed):
+    """Each row of a packed pattern array as one opaque item (np.unique on these is fast)."""
+    packed = np.ascontiguousarray(packed)
+    return packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+
+
 def _count(G):
-    return np.unique(np.packbits(G, axis=1), axis=0).shape[0]
+    return np.unique(_rows(np.packbits(G, axis=1))).size
 
 
 def _next(G, S, X, alignment):
@@ -76,7 +82,7 @@ def probe_iteration(X, Y, alignment: int, probes: int = 2000, patience: int = 5,
     fixed = (G1 == G).all(1)
     cycle = ~fixed & (G2 == G).all(1)
     packed, packed1 = np.packbits(G, axis=1), np.packbits(G1, axis=1)
-    fixed_points = np.unique(packed[fixed], axis=0).shape[0]
+    fixed_points = np.unique(_rows(packed[fixed])).size
     pairs = {tuple(sorted((a.tobytes(), b.tobytes()))) for a, b in zip(packed[cycle], packed1[cycle])}
     return {"alignment": alignment, "stable_cells": history[-1], "fixed_points": int(fixed_points),
             "cycles": len(pairs), "settled_probes": int((fixed | cycle).sum()), "live_probes": int(G.shape[0]),
