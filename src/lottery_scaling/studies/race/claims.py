@@ -358,7 +358,7 @@ def judge(experiment: str, main: dict, alignment, counts, merge, imp, cells, t: 
     if multi.empty:
         untested(c, st, th, "fewer than 2 groups carry the norm (or no cluster counts at the claims' threshold)")
     else:
-        v = multi["unlock_last"] / multi["unlock_first"].where(multi["unlock_first"] > 0)
+        v = multi["unlock_last"].clip(lower=1) / multi["unlock_first"].clip(lower=1)  # a group unlocked at init: step 1
         add(c, st, v.median(), v.min(), v.max(), th, bool(v.median() >= t.min_unlock_ratio),
             f"{int(multi['groups'].median())} groups (median); unlocking steps "
             f"{', '.join(f'{int(a)}-{int(b)}' for a, b in zip(multi['unlock_first'], multi['unlock_last']))} per run")
