@@ -172,3 +172,39 @@ def test_race_train_stops_at_once_on_ctrl_c(tmp_path):
     assert proc.returncode == 130 and time.time() - t0 < 10
     assert "interrupted: nothing written" in rest
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_figures_show_what_issue_21_asked(trained):
+    # Fig 1 titles apart; Fig 3a all and carrying clusters with y = d; Fig 3b the before-drop steps;
+    # Fig 4 the bulk fit beside a power law; Fig 8 the angle not drawn solid after the drop
+    import pandas as pd
+
+    from lottery_scaling.plotting import pyplot
+    from lottery_scaling.studies.race import clusters, figures, trajectories
+    from lottery_scaling.studies.race.trainer import SNAPSHOTS
+
+    _, _, (main, other) = trained
+    runs = trajectories.read_runs(main)
+    fig = figures.norm_vs_alignment(runs, 0)
+    fig.canvas.draw()
+    boxes = [ax.title.get_window_extent() for ax in fig.axes[:3]]
+    width = fig.axes[0].get_window_extent().width  # a clear gap, not only no overlap (3-digit steps are wider)
+    assert all(b.x0 - a.x1 > 0.25 * width for a, b in zip(boxes, boxes[1:]))
+    pyplot().close(fig)
+
+    counts = pd.DataFrame(clusters.count_rows(runs, [0.95]) + clusters.count_rows(trajectories.read_runs(other), [0.95]))
+    fig = figures.clusters_vs_n(counts, 0.95, 1e-3)
+    assert len(fig.axes) == 2 and "carrying" in fig.axes[1].get_title()
+    assert all(any(np.allclose(line.get_ydata(), 16) for line in ax.get_lines()) for ax in fig.axes)  # y = d
+    fig = figures.clusters_vs_time(counts, 0.95, 40, 16)
+    assert all("before the drop = step" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+
+    fig = figures.norm_vs_alignment(runs, 0, times=("early",), fit=True, bulk_max_angle=180)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("power law" in t for t in labels) and any("exp fit below" in t for t in labels)
+
+    fig = figures.training_curves(runs)
+    drops = runs.snap["step"][:, SNAPSHOTS.index("before_drop")]
+    solid = [line for line in fig.axes[2].get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) > 1]
+    assert (drops > 0).all() and len(solid) == len(drops)
+    assert all(line.get_xdata().max() <= drop for line, drop in zip(solid, drops))
