@@ -40,11 +40,12 @@ def trained(tmp_path_factory):
 def test_every_analysis_table_claims_and_figure(trained):
     d, task, (main, other) = trained
     steps = [
-        ("race-alignment", "--runs", main, "--out-summary", d / "al.csv", "--out-curve", d / "curve.csv"),
+        ("race-alignment", "--runs", main, other, "--out-summary", d / "al.csv", "--out-curve", d / "curve.csv"),
         ("race-clusters", "--runs", main, other, "--out-counts", d / "counts.csv", "--out-merge", d / "merge.csv"),
         ("race-imp", "--runs", main, "--sparsities", "0.2", "0.5", "--rounds", "2", "--threads", "1",
          "--out-summary", d / "imp.csv", "--out-neurons", d / "impn.csv"),
-        ("race-cells", "--data", task, "--probes", "100", "--patience", "2", "--max-iter", "20", "--out", d / "cells.csv"),
+        ("race-cells", "--data", task, "--probes", "100", "--patience", "2", "--max-iter", "20", "--null-shuffles", "2",
+         "--out", d / "cells.csv"),
         ("race-claims", "--experiment", "tiny", "--main", "40", "16", "1e-3", "--alignment", d / "al.csv",
          "--counts", d / "counts.csv", "--merge", d / "merge.csv", "--imp", d / "imp.csv", "--cells", d / "cells.csv",
          "--thresholds", '{"imp_sparsity": 0.5}', "--out", d / "claims.csv"),
@@ -53,7 +54,11 @@ def test_every_analysis_table_claims_and_figure(trained):
         proc = run_cli(*args)
         assert proc.returncode == 0, (args[0], proc.stderr)
     al = pd.read_csv(d / "al.csv")
-    assert sorted(set(al["time"])) == ["before_drop", "early", "init"] and len(al) == 6
+    assert sorted(set(al["time"])) == ["before_drop", "early", "init"] and len(al) == 12
+    assert set(al["sigma"]) == {1e-3, 1e-2} and al["angle_q01"].notna().all()
+    assert set(pd.read_csv(d / "curve.csv")["sigma"]) == {1e-3, 1e-2}
+    cells = pd.read_csv(d / "cells.csv")
+    assert list(cells["labels"]) == ["task"] * 2 + ["shuffled"] * 4 and list(cells["shuffle"]) == [-1, -1, 0, 0, 1, 1]
     counts = pd.read_csv(d / "counts.csv")
     assert set(counts["sigma"]) == {1e-3, 1e-2} and (counts[counts["time"] == "init"]["clusters"] == 16).all()
     merge = pd.read_csv(d / "merge.csv")
@@ -65,12 +70,18 @@ def test_every_analysis_table_claims_and_figure(trained):
         assert got == round(row["sparsity"] * (16 * 64 + 32))
     table = pd.read_csv(d / "claims.csv")
     assert list(table.columns) == list(COLUMNS) and list(table["claim"]) == list(CLAIM_IDS)
+    assert {"race_angle_faster_than_norm", "race_lateral_inhibition"} <= set(table["claim"])
+    imp_summary = pd.read_csv(d / "imp.csv")
+    assert {"spearman_within", "spearman_within_null_q95"} <= set(imp_summary.columns)
+    assert "cluster" in pd.read_csv(d / "impn.csv").columns
     assert table.set_index("claim").loc["race_clusters_rise_with_n", "verdict"] == "not tested"
     assert "paper:" in table["detail"].iloc[0]
     for kind, extra in (("fig1", ("--runs", main)), ("fig4", ("--runs", main)), ("fig8", ("--runs", main)),
                         ("fig3a", ("--counts", d / "counts.csv", "--main", "40", "16", "1e-3")),
                         ("fig3b", ("--counts", d / "counts.csv", "--main", "40", "16", "1e-3")),
-                        ("fig5", ("--imp-neurons", d / "impn.csv"))):
+                        ("fig5", ("--imp-neurons", d / "impn.csv")), ("fig6", ("--runs", main, other)),
+                        ("unlock", ("--runs", main)), ("inhibition", ("--runs", main)),
+                        ("imp_clusters", ("--imp-neurons", d / "impn.csv"))):
         png, pdf = d / f"{kind}.png", d / f"{kind}.pdf"
         proc = run_cli("plot-race", kind, *extra, "--dpi", "40", "--out-png", png, "--out-pdf", pdf)
         assert proc.returncode == 0, (kind, proc.stderr)
@@ -88,6 +99,15 @@ def test_every_analysis_table_claims_and_figure(trained):
     (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",
       "{d}/none.csv", "--merge", "{d}/none.csv", "--thresholds", '{{"nope": 1}}', "--out", "{d}/x.csv"), "--thresholds: a JSON object"),
     (("plot-race", "fig5", "--out-png", "{d}/x.png"), "plot-race fig5 needs --imp-neurons"),
+    (("plot-race", "fig1", "--runs", "{main}", "{main}", "--out-png", "{d}/x.png"), "plot-race fig1 takes one --runs file, got 2"),
+    (("plot-race", "fig3a", "--counts", "{d}/none.csv", "--main", "40", "16", "1e-3", "--carry-share", "0.5",
+      "--out-png", "{d}/x.png"), "--carry-share: must be one of 0.9, 0.99, 0.999, got 0.5"),
+    (("race-claims", "--experiment", "e", "--main", "40", "16", "1e-3", "--alignment", "{d}/none.csv", "--counts",
+      "{d}/none.csv", "--merge", "{d}/none.csv", "--thresholds", '{{"carry_share": 0.5}}', "--out", "{d}/x.csv"),
+     "--thresholds: carry_share must be one of 0.9, 0.99, 0.999, got 0.5"),
+    (("race-cells", "--data", "{task}", "--null-shuffles", "-1", "--out", "{d}/x.csv"), "--null-shuffles: must be an integer >= 0"),
+    (("race-alignment", "--runs", "{main}", "--bulk-max-angle", "0", "--out-summary", "{d}/x.csv", "--out-curve", "{d}/y.csv"),
+     "--bulk-max-angle: must be an angle in (0, 180] degrees, got '0'"),
 ])
 def test_bad_inputs_are_one_line_and_write_nothing(trained, args, message):
     d, task, (main, _) = trained
@@ -152,3 +172,39 @@ def test_race_train_stops_at_once_on_ctrl_c(tmp_path):
     assert proc.returncode == 130 and time.time() - t0 < 10
     assert "interrupted: nothing written" in rest
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def test_figures_show_what_issue_21_asked(trained):
+    # Fig 1 titles apart; Fig 3a all and carrying clusters with y = d; Fig 3b the before-drop steps;
+    # Fig 4 the bulk fit beside a power law; Fig 8 the angle not drawn solid after the drop
+    import pandas as pd
+
+    from lottery_scaling.plotting import pyplot
+    from lottery_scaling.studies.race import clusters, figures, trajectories
+    from lottery_scaling.studies.race.trainer import SNAPSHOTS
+
+    _, _, (main, other) = trained
+    runs = trajectories.read_runs(main)
+    fig = figures.norm_vs_alignment(runs, 0)
+    fig.canvas.draw()
+    boxes = [ax.title.get_window_extent() for ax in fig.axes[:3]]
+    width = fig.axes[0].get_window_extent().width  # a clear gap, not only no overlap (3-digit steps are wider)
+    assert all(b.x0 - a.x1 > 0.25 * width for a, b in zip(boxes, boxes[1:]))
+    pyplot().close(fig)
+
+    counts = pd.DataFrame(clusters.count_rows(runs, [0.95]) + clusters.count_rows(trajectories.read_runs(other), [0.95]))
+    fig = figures.clusters_vs_n(counts, 0.95, 1e-3)
+    assert len(fig.axes) == 2 and "carrying" in fig.axes[1].get_title()
+    assert all(any(np.allclose(line.get_ydata(), 16) for line in ax.get_lines()) for ax in fig.axes)  # y = d
+    fig = figures.clusters_vs_time(counts, 0.95, 40, 16)
+    assert all("before the drop = step" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+
+    fig = figures.norm_vs_alignment(runs, 0, times=("early",), fit=True, bulk_max_angle=180)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert any("power law" in t for t in labels) and any("exp fit below" in t for t in labels)
+
+    fig = figures.training_curves(runs)
+    drops = runs.snap["step"][:, SNAPSHOTS.index("before_drop")]
+    solid = [line for line in fig.axes[2].get_lines() if line.get_linestyle() == "-" and len(line.get_xdata()) > 1]
+    assert (drops > 0).all() and len(solid) == len(drops)
+    assert all(line.get_xdata().max() <= drop for line, drop in zip(solid, drops))

@@ -1,5 +1,6 @@
-# Race study, analyses of each experiment: norm vs alignment (main setting), clusters and merging
-# (every setting), IMP with rewinding (main setting), stable cells (every n of the experiment).
+# Race study, analyses of each experiment: norm vs alignment and clusters and merging (every
+# setting: the larger inits are the claims' nulls), IMP with rewinding (main setting), stable
+# cells (every n of the experiment, with shuffled labels as the null).
 
 
 localrules:
@@ -11,12 +12,14 @@ rule race_alignment:
     conda:
         CONDA_ENV
     input:
-        lambda wc: RACE.main_file(wc.experiment),
+        lambda wc: RACE.all_files(wc.experiment),
     output:
         summary=RACE.table("{experiment}", "alignment"),
         curve=RACE.table("{experiment}", "angle_curve"),
     log:
         f"{R}/logs/race/{{experiment}}/alignment.log",
+    params:
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -39,6 +42,7 @@ rule race_clusters:
         f"{R}/logs/race/{{experiment}}/clusters.log",
     params:
         thresholds=RACE.thresholds_option(),
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:
@@ -64,6 +68,7 @@ rule race_imp:
         rounds=RACE.imp["rounds"],
         sparsities=RACE.sparsities_option(),
         core=RACE.core_hash,  # IMP retrains networks
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     threads: RACE.threads
@@ -87,6 +92,7 @@ rule race_cells:
         f"{R}/logs/race/{{experiment}}/cells.log",
     params:
         options=RACE.cells_options(),
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:

@@ -21,6 +21,7 @@ rule race_claims:
     params:
         main=lambda wc: RACE.main_option(wc.experiment),
         thresholds=RACE.claims_option(),
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
     resources:

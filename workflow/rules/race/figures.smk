@@ -20,6 +20,7 @@ rule race_figure:
         options=lambda wc, input: RACE.figure_options(wc.experiment, wc.kind, input),
         threshold=RACE.clusters["thresholds"][0],
         dpi=RACE.figures["dpi"],
+        analysis=RACE.analysis_version,
     wildcard_constraints:
         experiment=_RACE_EXP_RE,
         kind="|".join(RACE_FIGURE_KINDS),

@@ -7,13 +7,27 @@ cos(u_i, u_j) >= threshold. So every member is within the threshold of its leade
 (connected components would chain dissimilar neurons). Neurons with u_i = 0 form
 singleton clusters. The paper's thresholds: 0.95 (and 0.99).
 
-Merging (exact for parallel neurons by ReLU's positive homogeneity): if
-u_j = lambda_j e with e a unit vector and lambda_j = |u_j| > 0, then
-relu(u_j . (x, 1)) = lambda_j relu(e . (x, 1)), so sum_j v_j relu(u_j . (x, 1)) =
-(sum_j |u_j| v_j) relu(e . (x, 1)). For a cluster we take
-e = normalise(sum_j u_j / |u_j|) (the mean direction) and the merged neuron
-w = e[:D], b = e[D], v = sum_j |u_j| v_j; c is unchanged. The network's function
-changes only by the members' deviation from e (zero for exactly parallel members).
+Merging. By ReLU's positive homogeneity member j computes v_j |u_j| relu(e_j . (x, 1)) with
+e_j = u_j / |u_j|. A cluster becomes one neuron with
+    u = sum_j c_j e_j / sum_j c_j,   c_j = |u_j| |v_j| (the member's contribution),
+    v = sum_j |u_j| v_j,             c (output bias) unchanged.
+Why this weighting, and why u is not renormalised: when the members' outgoing weights are
+parallel (v_j = |v_j| a, as in an aligned cluster), the merged neuron outputs
+a (sum_j c_j) relu(u . (x, 1)) = a relu(sum_j c_j e_j . (x, 1)), which equals the members' sum
+a sum_j c_j relu(e_j . (x, 1)) exactly on every input that all members' gates pass or all
+block; only inputs on which the gates disagree change. The unweighted mean direction lets
+a loser (c_j ~ 0) pull the winner's direction, and renormalising the mean scales the merged
+neuron up by 1 / |mean| (about 3% at cos-sim 0.95): both change the loss (0.2% and up to
+5% on digits) where this form changes it by ~1e-12 (1e-4 at sigma 1e-2).
+
+Carrying clusters: most clusters are single neurons that never entered the race and carry
+nothing; the count of clusters that matter is the smallest number of clusters (largest
+first by sum_j c_j) whose contributions add up to a share q of the network's sum_i c_i,
+for q in CARRY_SHARES (columns carrying_90, carrying_99, carrying_999).
+
+Null of merging: the same merge applied to a random regrouping of the neurons with the same
+cluster sizes (seeded); a merge that is lossless only because every merge is would pass the
+claim without saying anything about the clusters.
 """
 
 from __future__ import annotations
@@ -42,24 +56,42 @@ def greedy_clusters(W: np.ndarray, b: np.ndarray, V: np.ndarray, threshold: floa
     return label
 
 
+CARRY_SHARES = {0.9: "carrying_90", 0.99: "carrying_99", 0.999: "carrying_999"}
+
+
+def contributions(W, b, V) -> np.ndarray:
+    """c_i = |(w_i, b_i)| |v_i| per neuron."""
+    return np.linalg.norm(np.concatenate([W, b[:, None]], axis=1), axis=1) * np.linalg.norm(V, axis=0)
+
+
+def carrying_clusters(label: np.ndarray, contribution: np.ndarray, share: float) -> int:
+    """Fewest clusters (largest first) whose summed contributions reach `share` of the total."""
+    mass = np.sort(np.bincount(label, weights=contribution))[::-1]
+    total = mass.sum()
+    if total <= 0:
+        return 0
+    return int(min(np.searchsorted(np.cumsum(mass) / total, share * (1 - 1e-12)) + 1, mass.size))
+
+
 def merge_clusters(W, b, V, c, label):
     """(W', b', V', c) with one neuron per cluster (see module docstring)."""
     K = int(label.max()) + 1
     D = W.shape[1]
     U = np.concatenate([W, b[:, None]], axis=1)
     norms = np.linalg.norm(U, axis=1)
+    weight = norms * np.linalg.norm(V, axis=0)
     Wm = np.zeros((K, D))
     bm = np.zeros(K)
     Vm = np.zeros((2, K))
     for k in range(K):
-        m = label == k
-        nz = m & (norms > 0)
+        nz = (label == k) & (norms > 0)
         if not nz.any():
             continue
-        e = (U[nz] / norms[nz, None]).sum(0)
-        e /= np.linalg.norm(e)
-        Wm[k], bm[k] = e[:D], e[D]
         Vm[:, k] = (V[:, nz] * norms[nz]).sum(1)
+        if weight[nz].sum() == 0:
+            continue  # every member's v is 0: the merged neuron outputs nothing either way
+        u = ((U[nz] / norms[nz, None]) * weight[nz, None]).sum(0) / weight[nz].sum()
+        Wm[k], bm[k] = u[:D], u[D]
     return Wm, bm, Vm, np.array(c, dtype=float)
 
 
@@ -73,27 +105,39 @@ def loss_accuracy(W, b, V, c, X, Y):
     return float(loss), float(np.mean(pred == Y))
 
 
-def cluster_and_merge(W, b, V, c, task, threshold: float) -> dict:
+def cluster_and_merge(W, b, V, c, task, threshold: float, null_seed: int = 0) -> dict:
+    """Loss and accuracy before and after merging the clusters, and after merging a random
+    regrouping of the neurons with the same cluster sizes (the null; seeded by null_seed)."""
     label = greedy_clusters(W, b, V, threshold)
     Wm, bm, Vm, cm = merge_clusters(W, b, V, c, label)
+    shuffled = np.random.default_rng([NULL_STREAM, int(null_seed)]).permutation(label)
+    Wn, bn, Vn, cn = merge_clusters(W, b, V, c, shuffled)
     out = {"threshold": threshold, "neurons": int(W.shape[0]), "clusters": int(label.max() + 1)}
     for split in ("train", "test"):
         X, Y = getattr(task, f"x_{split}"), getattr(task, f"y_{split}")
         out[f"{split}_loss_before"], out[f"{split}_acc_before"] = loss_accuracy(W, b, V, c, X, Y)
         out[f"{split}_loss_after"], out[f"{split}_acc_after"] = loss_accuracy(Wm, bm, Vm, cm, X, Y)
+        out[f"null_{split}_loss_after"], out[f"null_{split}_acc_after"] = loss_accuracy(Wn, bn, Vn, cn, X, Y)
     return out
 
 
-COUNT_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "time", "step", "threshold", "neurons", "clusters")
+NULL_STREAM = 0x4D455247  # "MERG": the random regrouping's stream
+
+
+COUNT_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "time", "step", "threshold", "neurons", "clusters",
+                 *CARRY_SHARES.values(), "groups", "unlock_first", "unlock_last", "follower_slowdown", "other_slowdown")
 MERGE_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "threshold", "neurons", "clusters",
                  "train_loss_before", "train_loss_after", "train_acc_before", "train_acc_after",
-                 "test_loss_before", "test_loss_after", "test_acc_before", "test_acc_after")
+                 "test_loss_before", "test_loss_after", "test_acc_before", "test_acc_after",
+                 "null_train_loss_after", "null_train_acc_after", "null_test_loss_after", "null_test_acc_after")
 COUNT_TIMES = ("init", "before_drop", "end")  # the paper's Fig 3b
 
 
 def count_rows(runs, thresholds) -> list[dict]:
-    """Cluster counts per run, time (init, before_drop, end) and threshold (snapshot parameters)."""
+    """Cluster counts per run, time (init, before_drop, end) and threshold (snapshot parameters);
+    the end rows also hold the groups' unlocking and inhibition numbers (dynamics.py)."""
     from .alignment import setting_of
+    from .dynamics import DYNAMICS_COLUMNS, runs_dynamics
     from .trainer import SNAPSHOTS
 
     rows = []
@@ -103,12 +147,17 @@ def count_rows(runs, thresholds) -> list[dict]:
         for time in COUNT_TIMES:
             q = SNAPSHOTS.index(time)
             step = int(runs.snap["step"][r, q])
+            W, b, V = runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q]
             for th in thresholds:
-                k = np.nan
+                k, carried = np.nan, {col: np.nan for col in CARRY_SHARES.values()}
                 if step >= 0:
-                    k = int(greedy_clusters(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], th).max() + 1)
+                    label = greedy_clusters(W, b, V, th)
+                    k = int(label.max() + 1)
+                    contribution = contributions(W, b, V)
+                    carried = {col: carrying_clusters(label, contribution, share) for share, col in CARRY_SHARES.items()}
+                dyn = runs_dynamics(runs, r, th) if time == "end" else dict.fromkeys(DYNAMICS_COLUMNS, np.nan)
                 rows.append({**setting_of(runs), "seed": int(seed), "time": time, "step": step, "threshold": th,
-                             "neurons": int(runs.settings["width"]), "clusters": k})
+                             "neurons": int(runs.settings["width"]), "clusters": k, **carried, **dyn})
     return rows
 
 
@@ -124,6 +173,6 @@ def merge_rows(runs, thresholds) -> list[dict]:
             continue
         for th in thresholds:
             out = cluster_and_merge(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q],
-                                    runs.snap["c"][r, q], runs.task, th)
+                                    runs.snap["c"][r, q], runs.task, th, null_seed=int(seed))
             rows.append({**setting_of(runs), "seed": int(seed), **out})
     return rows

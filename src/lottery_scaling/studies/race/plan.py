@@ -18,7 +18,12 @@ from ...errors import ConfigError, UserError
 from ...plan import Limits, check_path_setting, cli_options, section
 
 CIFAR_FILES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
-FIGURE_KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig8")
+FIGURE_KINDS = ("fig1", "fig3a", "fig3b", "fig4", "fig5", "fig6", "fig8", "unlock", "inhibition", "imp_clusters")
+# Figures drawn from the runs of the main setting alone
+ONE_RUNS_FIGURES = ("fig1", "fig4", "fig8", "unlock", "inhibition")
+# A params entry of every analysis rule, bumped when an analysis table or figure changes its content
+# (a params change reruns the rule, so a results folder is brought up to date without retraining).
+ANALYSIS_VERSION = "2: nulls (issue 21)"
 INPUTS = {"digits": 64, "cifar10": 1024}
 # The tables of an experiment under RESULTS/race/EXPERIMENT/NAME.csv.
 TABLES = ("alignment", "angle_curve", "clusters", "merge", "imp", "imp_neurons", "cells", "claims")
@@ -140,7 +145,8 @@ class RacePlan:
             min(int(self.imp["runs"]), runs), len(self.imp["sparsities"]), int(self.imp["rounds"]), w, inputs, n,
             limits.race_test_samples(dataset, n), training, self.threads))
         L.check_estimate(f"race.cells (experiment {name})", "race", limits.race_cells_estimate(
-            [(m, inputs) for m in ns], int(self.cells["probes"]), int(self.cells["max_iter"])))
+            [(m, inputs) for m in ns] * (1 + int(self.cells["null_shuffles"])), int(self.cells["probes"]),
+            int(self.cells["max_iter"])))
 
     def _check_figure_limits(self):
         # the widest race figures: one panel per snapshot (4) or per IMP sparsity, 3.6 x 3.2 inches each
@@ -233,19 +239,32 @@ class RacePlan:
         """Wildcard constraint of the study's per-experiment rules (no experiment: a pattern matching nothing)."""
         return "|".join(self.experiments) or "(?!x)x"
 
+    analysis_version = ANALYSIS_VERSION
+
+    def sigma_files(self, experiment):
+        """Runs files of every sigma at the main n and width (Fig 6: one line per init scale)."""
+        e = self.experiments[experiment]
+        n, w, _ = e.main
+        return [self.runs_file(s["run"]) for (n_, w_, _), s in sorted(e.settings.items()) if (n_, w_) == (n, w)]
+
     def figure_inputs(self, experiment, kind):
-        if kind in ("fig1", "fig4", "fig8"):
+        if kind in ONE_RUNS_FIGURES:
             return {"runs": self.main_file(experiment)}
+        if kind == "fig6":
+            return {"runs": self.sigma_files(experiment)}
         if kind in ("fig3a", "fig3b"):
             return {"counts": self.table(experiment, "clusters")}
         return {"imp_neurons": self.table(experiment, "imp_neurons")}
 
     def figure_options(self, experiment, kind, input):
         """Options naming the files of figure_inputs (input: that mapping, or a rule's input)."""
-        if kind in ("fig1", "fig4", "fig8"):
+        if kind in ONE_RUNS_FIGURES:
             return f"--runs {shlex.quote(input.get('runs'))}"
+        if kind == "fig6":
+            return "--runs " + " ".join(shlex.quote(f) for f in input.get("runs"))
         if kind in ("fig3a", "fig3b"):
-            return f"--counts {shlex.quote(input.get('counts'))} --main {self.main_option(experiment)}"
+            carry = f" --carry-share {self.claims['carry_share']!r}" if kind == "fig3a" else ""
+            return f"--counts {shlex.quote(input.get('counts'))} --main {self.main_option(experiment)}{carry}"
         return f"--imp-neurons {shlex.quote(input.get('imp_neurons'))}"
 
     # ---- what the study adds to the pipeline's targets and claims table ----

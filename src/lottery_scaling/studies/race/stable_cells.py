@@ -1,4 +1,4 @@
-"""Estimate the number of stable cells by App. D's probe iteration.
+"""Estimate the number of stable cells by App. D's probe iteration, with a shuffled-label null.
 
 Signed data: S = diag(y) X with y_s = +1 (class 1), -1 (class 2). A weight vector w has the
 gating pattern g(w) = [X w > 0] (open half-space, bias 0). The target map for output
@@ -7,12 +7,22 @@ Algorithm: `probes` vectors uniform on the sphere S^(D-1) (normalised Gaussians 
 `seed`); each iteration replaces every probe by T_a(probe) (all simultaneously) and
 records K_t = the number of distinct gating patterns among the probes. A probe whose
 gate passes no input has no target and is dropped (counted in `dead`). Stop when K_t has
-not decreased for `patience` consecutive iterations (or after `max_iter`); the estimate is
-the K_t value at the plateau. Run once per alignment; the total estimate is the sum.
-Also reported: how many of the final patterns are strict fixed points (g(T(w)) = g(w)), the
-distinct patterns of the initial probes (a lower bound on the number of cells reached),
-and Cover's count of cells of n hyperplanes through the origin in general position in
-R^D: 2 sum_{k=0}^{D-1} C(n-1, k) (as log10, it is astronomically large).
+not decreased for `patience` consecutive iterations (or after `max_iter`); the paper's
+estimate is the K_t value at the plateau (`stable_cells`, a count of patterns).
+
+What the plateau holds, reported separately (App. D: "probes may cycle between two gating
+patterns rather than settling at a strict fixed point"): the distinct strict fixed points
+(g(T(g)) = g: a stable cell of Def. 3.5), the distinct 2-cycles (g -> g' -> g with g' != g;
+one attractor of two patterns), and the probes on neither (`unsettled`: still moving).
+The attractors are fixed points + 2-cycles. On the digits task the plateau is one 2-cycle
+per alignment, between the all-pass pattern and a class pattern, and no fixed point.
+
+Null: the same iteration (same probes, same inputs) with the labels permuted,
+`null_shuffles` times (permutation r from the stream (NULL_STREAM, seed, r)). A count the
+shuffled labels reproduce is set by the inputs' geometry, not by the task. Also reported:
+the distinct patterns of the initial probes (a lower bound on the number of cells reached)
+and Cover's count of cells of n hyperplanes through the origin in general position in R^D:
+2 sum_{k=0}^{D-1} C(n-1, k) (as log10, it is astronomically large).
 """
 
 from __future__ import annotations
@@ -21,13 +31,25 @@ import math
 
 import numpy as np
 
+NULL_STREAM = 0x43454C4C  # "CELL"
+
 
 def _patterns(X, P):
     return (P @ X.T) > 0  # (probes, n)
 
 
+def _rows(packed):
+    """Each row of a packed pattern array as one opaque item (np.unique on these is fast)."""
+    packed = np.ascontiguousarray(packed)
+    return packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+
+
 def _count(G):
-    return np.unique(np.packbits(G, axis=1), axis=0).shape[0]
+    return np.unique(_rows(np.packbits(G, axis=1))).size
+
+
+def _next(G, S, X, alignment):
+    return _patterns(X, alignment * (G.astype(float) @ S))
 
 
 def probe_iteration(X, Y, alignment: int, probes: int = 2000, patience: int = 5, max_iter: int = 200, seed: int = 0):
@@ -55,10 +77,15 @@ def probe_iteration(X, Y, alignment: int, probes: int = 2000, patience: int = 5,
             since += 1
             if since >= patience:
                 break
-    T = alignment * (G.astype(float) @ S)
-    G2 = _patterns(X, T)
-    fixed = np.unique(np.packbits(G[(G == G2).all(1)], axis=1), axis=0).shape[0]
-    return {"alignment": alignment, "stable_cells": history[-1], "fixed_points": int(fixed),
+    G1 = _next(G, S, X, alignment)
+    G2 = _next(G1, S, X, alignment)
+    fixed = (G1 == G).all(1)
+    cycle = ~fixed & (G2 == G).all(1)
+    packed, packed1 = np.packbits(G, axis=1), np.packbits(G1, axis=1)
+    fixed_points = np.unique(_rows(packed[fixed])).size
+    pairs = {tuple(sorted((a.tobytes(), b.tobytes()))) for a, b in zip(packed[cycle], packed1[cycle])}
+    return {"alignment": alignment, "stable_cells": history[-1], "fixed_points": int(fixed_points),
+            "cycles": len(pairs), "settled_probes": int((fixed | cycle).sum()), "live_probes": int(G.shape[0]),
             "initial_patterns": initial, "dead": dead, "iterations": len(history) - 1, "history": history}
 
 
@@ -73,17 +100,26 @@ def stable_cells(task, probes: int = 2000, patience: int = 5, max_iter: int = 20
             "log10_cells_cover": log10_cover_cells(task.n, task.inputs)}
 
 
-CELL_COLUMNS = ("dataset", "n", "inputs", "alignment", "probes", "stable_cells", "fixed_points", "initial_patterns",
-                "iterations", "dead", "log10_cells_cover")
+def shuffled_labels(y: np.ndarray, seed: int, r: int) -> np.ndarray:
+    return np.random.default_rng([NULL_STREAM, int(seed), int(r)]).permutation(y)
 
 
-def cell_rows(task, probes: int = 2000, patience: int = 5, max_iter: int = 200, seed: int = 0) -> list[dict]:
-    out = stable_cells(task, probes, patience, max_iter, seed)
+CELL_COLUMNS = ("dataset", "n", "inputs", "labels", "shuffle", "alignment", "probes", "stable_cells", "fixed_points",
+                "cycles", "settled_probes", "live_probes", "initial_patterns", "iterations", "dead", "log10_cells_cover")
+
+
+def cell_rows(task, probes: int = 2000, patience: int = 5, max_iter: int = 200, seed: int = 0,
+              null_shuffles: int = 0) -> list[dict]:
+    """Rows for the task's labels (labels 'task', shuffle -1) and for each label permutation
+    (labels 'shuffled', shuffle 0..null_shuffles-1), one per output alignment."""
+    cover = log10_cover_cells(task.n, task.inputs)
     rows = []
-    for key, a in (("class_1", 1), ("class_2", -1)):
-        r = out[key]
-        rows.append({"dataset": task.name, "n": task.n, "inputs": task.inputs, "alignment": a, "probes": probes,
-                     "stable_cells": r["stable_cells"], "fixed_points": r["fixed_points"],
-                     "initial_patterns": r["initial_patterns"], "iterations": r["iterations"], "dead": r["dead"],
-                     "log10_cells_cover": out["log10_cells_cover"]})
+    for shuffle in range(-1, null_shuffles):
+        y = task.y_train if shuffle < 0 else shuffled_labels(task.y_train, seed, shuffle)
+        for a in (1, -1):
+            r = probe_iteration(task.x_train, y, a, probes, patience, max_iter, seed)
+            rows.append({"dataset": task.name, "n": task.n, "inputs": task.inputs,
+                         "labels": "task" if shuffle < 0 else "shuffled", "shuffle": shuffle, "alignment": a,
+                         "probes": probes, **{k: r[k] for k in CELL_COLUMNS if k in r and k != "alignment"},
+                         "log10_cells_cover": cover})
     return rows

@@ -27,7 +27,10 @@ def run(args) -> int:
     from lottery_scaling.errors import UserError
     from lottery_scaling.tables import read_csv, write_csv
 
+    from ..alignment import ALIGNMENT_COLUMNS
     from ..claims import judge
+    from ..clusters import CARRY_SHARES, COUNT_COLUMNS, MERGE_COLUMNS
+    from ..stable_cells import CELL_COLUMNS
     from ..settings import ClaimSettings
 
     try:
@@ -41,14 +44,20 @@ def run(args) -> int:
     allowed = {f.name for f in fields(ClaimSettings)}
     if not isinstance(given, dict) or set(given) - allowed:
         raise UserError(f"--thresholds: a JSON object with keys among {', '.join(sorted(allowed))}")
+    settings = ClaimSettings(**given)
+    if settings.carry_share not in CARRY_SHARES:
+        raise UserError(f"--thresholds: carry_share must be one of {', '.join(map(str, CARRY_SHARES))}, "
+                        f"got {settings.carry_share!r}")
+    # a table written before these columns existed ends here in one line naming the file and the column
     tables = {
-        "alignment": read_csv(args.alignment, ("n", "width", "sigma", "seed", "time", "spearman")),
-        "counts": read_csv(args.counts, ("n", "width", "sigma", "time", "threshold", "clusters", "neurons")),
-        "merge": read_csv(args.merge, ("threshold", "test_acc_before", "test_acc_after")),
-        "imp": read_csv(args.imp, ("sparsity", "spearman_early")) if args.imp else None,
-        "cells": read_csv(args.cells, ("n", "stable_cells", "initial_patterns")) if args.cells else None,
+        "alignment": read_csv(args.alignment, ALIGNMENT_COLUMNS),
+        "counts": read_csv(args.counts, COUNT_COLUMNS),
+        "merge": read_csv(args.merge, MERGE_COLUMNS),
+        "imp": read_csv(args.imp, ("sparsity", "spearman_early", "ticket_test_acc", "unpruned_test_acc",
+                                   "within_clusters", "spearman_within", "spearman_within_null_q95")) if args.imp else None,
+        "cells": read_csv(args.cells, CELL_COLUMNS) if args.cells else None,
     }
-    rows = judge(args.experiment, main, **tables, t=ClaimSettings(**given))
+    rows = judge(args.experiment, main, **tables, t=settings)
     write_csv(rows, args.out, COLUMNS)
     for r in rows:
         print(f"{r['claim']}: {r['verdict']} ({r['value']:.3g})")

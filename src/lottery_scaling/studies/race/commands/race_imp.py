@@ -3,7 +3,8 @@ pruned per neuron against the neuron's alignment at the early checkpoint (paper 
 
 The training settings and the task are those stored in the runs file; IMP trains the direct
 form. Per (run, sparsity): the ticket's loss and accuracy, the unpruned network's, and
-Spearman(early angle, pruned count) over neurons with a finite early angle.
+Spearman(early angle, pruned count) over neurons with a finite early angle, and the same
+within each final cluster (cos-sim --cluster-threshold; imp.within_cluster_spearman).
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ import sys
 
 from ....commands._argtypes import int_at_least, thread_count
 from ....commands._limits import add_options as add_limit_options
-from ..settings import ImpSettings
+from ..settings import ClaimSettings, ImpSettings
 
 HELP = "iterative magnitude pruning with rewinding; pruned weights per neuron vs early alignment (CSV)"
 _D = ImpSettings()
 SUMMARY_COLUMNS = ("dataset", "n", "width", "sigma", "seed", "sparsity", "rounds", "sparsity_reached", "early_step",
-                   "neurons", "spearman_early", "spearman_init", "ticket_train_loss", "ticket_test_loss",
+                   "neurons", "spearman_early", "spearman_init", "within_clusters", "spearman_within",
+                   "spearman_within_null_q95", "ticket_train_loss", "ticket_test_loss",
                    "ticket_test_acc", "ticket_status", "unpruned_train_loss", "unpruned_test_loss", "unpruned_test_acc")
-NEURON_COLUMNS = ("seed", "sparsity", "neuron", "init_angle", "early_angle", "final_norm", "pruned_w", "pruned_v", "pruned")
+NEURON_COLUMNS = ("seed", "sparsity", "neuron", "cluster", "init_angle", "early_angle", "final_norm", "pruned_w",
+                  "pruned_v", "pruned")
 
 
 def _sparsity(text):
@@ -34,6 +37,18 @@ def _sparsity(text):
     return v
 
 
+def _cosine(text):
+    import argparse
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}") from None
+    if not -1 < v <= 1:
+        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}")
+    return v
+
+
 def configure(p) -> None:
     p.add_argument("--runs", required=True, help="runs file of race-train (its settings and task are used)")
     p.add_argument("--imp-runs", type=int_at_least(1), default=_D.runs,
@@ -42,6 +57,8 @@ def configure(p) -> None:
                    help="target sparsities (default %(default)s)")
     p.add_argument("--rounds", type=int_at_least(1), default=_D.rounds, help="pruning rounds (default %(default)s)")
     p.add_argument("--threads", type=thread_count, default=None, help="numba threads (default: all cores)")
+    p.add_argument("--cluster-threshold", type=_cosine, default=ClaimSettings().cluster_threshold,
+                   help="cos-sim threshold of the final clusters the within-cluster Spearman uses (default %(default)s)")
     add_limit_options(p, "race")
     p.add_argument("--out-summary", required=True, help="CSV: one row per run and sparsity")
     p.add_argument("--out-neurons", required=True, help="CSV: one row per run, sparsity and neuron")
@@ -55,6 +72,7 @@ def run(args) -> int:
 
     from .. import imp
     from ..alignment import checkpoint_index, final_norm, setting_of
+    from ..clusters import greedy_clusters
     from ..trainer import SNAPSHOTS, RaceSettings
     from ._common import interruptible, read_runs, set_threads
 
@@ -76,6 +94,10 @@ def run(args) -> int:
         angle_0 = runs.neuron["angle"][r, 0]
         norm = final_norm(runs.neuron, runs.ckpt_step[r], r)
         pruned = t["pruned_per_neuron"]
+        q_end = SNAPSHOTS.index("end")
+        cluster_of = greedy_clusters(runs.snap["W"][r, q_end], runs.snap["b"][r, q_end], runs.snap["V"][r, q_end],
+                                args.cluster_threshold)
+        used, rho_within, rho_null = imp.within_cluster_spearman(angle_e, pruned, cluster_of, t["seed"])
 
         def rho(a):
             m = np.isfinite(a)
@@ -85,12 +107,14 @@ def run(args) -> int:
         summary.append({**setting_of(runs), "seed": t["seed"], "sparsity": t["sparsity"], "rounds": args.rounds,
                         "sparsity_reached": t["history"][-1]["sparsity_after"], "early_step": early,
                         "neurons": int(np.isfinite(angle_e).sum()), "spearman_early": rho(angle_e),
-                        "spearman_init": rho(angle_0), "ticket_train_loss": t["ticket_train_loss"],
+                        "spearman_init": rho(angle_0), "within_clusters": used, "spearman_within": rho_within,
+                        "spearman_within_null_q95": rho_null, "ticket_train_loss": t["ticket_train_loss"],
                         "ticket_test_loss": t["ticket_test_loss"], "ticket_test_acc": t["ticket_test_acc"],
                         "ticket_status": t["ticket_status"], "unpruned_train_loss": u["train_loss"],
                         "unpruned_test_loss": u["test_loss"], "unpruned_test_acc": u["test_acc"]})
         for i in range(settings.width):
-            neurons.append({"seed": t["seed"], "sparsity": t["sparsity"], "neuron": i, "init_angle": angle_0[i],
+            neurons.append({"seed": t["seed"], "sparsity": t["sparsity"], "neuron": i, "cluster": int(cluster_of[i]),
+                            "init_angle": angle_0[i],
                             "early_angle": angle_e[i], "final_norm": norm[i], "pruned_w": int(t["pruned_w"][i]),
                             "pruned_v": int(t["pruned_v"][i]), "pruned": int(pruned[i])})
         print(f"[{label}] seed {t['seed']} sparsity {t['sparsity']:g}: ticket test acc {t['ticket_test_acc']:.4f} "
