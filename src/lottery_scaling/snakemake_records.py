@@ -35,6 +35,7 @@ RENAMED_RULES = {
     "figure_pairs_distill": "plot_pairs_distill",
     "bridge_figure_alignment": "plot_bridge_alignment", "bridge_figure_rewind": "plot_bridge_rewind",
     "bridge_figure_emergence": "plot_bridge_emergence", "bridge_train": "train_bridge",
+    "race_data": "race_prepare_data", "race_figure": "plot_race",
 }
 
 

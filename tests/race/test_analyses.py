@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from lottery_scaling.studies.race import alignment, clusters, data, imp, stable_cells, trainer
+from lottery_scaling.studies.race import alignment, cells, clusters, data, imp, trainer
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_imp_prunes_global_magnitude_never_biases(task):
 
 
 def test_stable_cell_probes_end_in_few_patterns(task):
-    out = stable_cells.stable_cells(task, probes=300, patience=3, max_iter=50)
+    out = cells.stable_cells(task, probes=300, patience=3, max_iter=50)
     for key in ("class_1", "class_2"):
         r = out[key]
         assert r["stable_cells"] <= r["initial_patterns"] and r["stable_cells"] >= 1

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lottery_scaling.studies.race import alignment, claims, clusters, data, stable_cells
+from lottery_scaling.studies.race import alignment, claims, clusters, data
+from lottery_scaling.studies.race import cells as race_cells
 from lottery_scaling.studies.race.alignment import ALIGNMENT_COLUMNS
 from lottery_scaling.studies.race.clusters import COUNT_COLUMNS, MERGE_COLUMNS
 from lottery_scaling.studies.race.settings import ClaimSettings
@@ -230,7 +231,7 @@ def test_merging_a_trained_network_is_lossless_and_its_null_is_not(trained_net):
 # ---- stable cells ----
 
 def cells_claim(task, **kw):
-    cells = pd.DataFrame(stable_cells.cell_rows(task, **kw))
+    cells = pd.DataFrame(race_cells.cell_rows(task, **kw))
     rows = claims.judge("e", {**MAIN, "n": task.n}, empty_alignment(), empty_counts(), empty_merge(), None, cells, T)
     return {r["claim"]: r for r in rows}["race_stable_cells_far_fewer"], cells
 

@@ -20,9 +20,11 @@ def test_the_test_config_plans_every_setting_with_its_run_name():
     assert p.main_file("digits") in [f"res/race/train/{r}.h5" for r in p.runs]
     assert p.train_input(next(iter(p.runs))) == "res/race/data/digits_n40_seed0.h5"
     assert p.table("digits", "imp_neurons") == "res/race/digits/imp_neurons.csv"
-    assert p.figure_options("digits", "fig3a", {"counts": "a b.csv"}) == "--counts 'a b.csv' --main 40 20 0.001"
+    assert p.figure_options("digits", "fig3a", {"counts": "a b.csv"}) == "--counts 'a b.csv' --main 40 20 0.001 --carry-share 0.99"
+    assert p.figure_options("digits", "fig3b", {"counts": "a b.csv"}) == "--counts 'a b.csv' --main 40 20 0.001"
+    assert p.figure_options("digits", "fig6", {"runs": ["a b.h5", "c.h5"]}) == "--runs 'a b.h5' c.h5"
     assert p.claim_parts() == ["res/race/digits/claims.csv"] and p.claim_ids()
-    assert len(p.final_outputs()) == 3 + 7 + 12
+    assert len(p.final_outputs()) == 3 + 7 + 2 * 10  # runs, tables, figures (png + pdf)
 
 
 def test_the_default_config_plans_the_paper_digits_setting():

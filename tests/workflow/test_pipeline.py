@@ -208,7 +208,7 @@ def test_changing_a_race_setting_retrains_only_that_setting(pipeline):
 def test_changing_a_race_figure_setting_reruns_only_race_figures(pipeline):
     work, _ = pipeline
     jobs = planned_jobs(work, write_config(work, lambda c: c["race"]["figures"].update(dpi=72)))
-    assert {rule for rule, _ in jobs} == {"race_figure"}
+    assert {rule for rule, _ in jobs} == {"plot_race"}
 
 
 def test_changing_the_race_trainer_core_marks_race_training_only(pipeline):

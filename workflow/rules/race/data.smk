@@ -3,10 +3,10 @@
 
 
 localrules:
-    race_data,
+    race_prepare_data,
 
 
-rule race_data:
+rule race_prepare_data:
     conda:
         CONDA_ENV
     input:

@@ -2,10 +2,10 @@
 
 
 localrules:
-    race_figure,
+    plot_race,
 
 
-rule race_figure:
+rule plot_race:
     conda:
         CONDA_ENV
     input:

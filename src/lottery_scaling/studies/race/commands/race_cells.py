@@ -30,7 +30,7 @@ def run(args) -> int:
     from lottery_scaling.tables import write_csv
 
     from ..task_files import read_dataset
-    from ..stable_cells import CELL_COLUMNS, cell_rows
+    from ..cells import CELL_COLUMNS, cell_rows
 
     from ....commands._limits import check
     from ....limits import race_cells_estimate

@@ -30,7 +30,7 @@ def run(args) -> int:
     from ..alignment import ALIGNMENT_COLUMNS
     from ..claims import judge
     from ..clusters import CARRY_SHARES, COUNT_COLUMNS, MERGE_COLUMNS
-    from ..stable_cells import CELL_COLUMNS
+    from ..cells import CELL_COLUMNS
     from ..settings import ClaimSettings
 
     try:
