@@ -179,13 +179,16 @@ def race_imp_estimate(runs: int, sparsities: int, rounds: int, width: int, input
     return work, memory, detail
 
 
-def race_cells_estimate(tasks: list[tuple[int, int]], probes: int, max_iter: int) -> tuple[int, int, str]:
+def race_cells_estimate(tasks: list[tuple[int, int]], probes: int, max_iter: int,
+                        null_shuffles: int = 0) -> tuple[int, int, str]:
     """tasks: (n, inputs) of every data set; per set two alignments, each iteration a (probes x inputs)
-    by (inputs x n) product and its transpose."""
-    work = sum(2 * (max_iter + 2) * probes * n * d * 2 for n, d in tasks)
+    by (inputs x n) product and its transpose; the shuffled-label null repeats it once per shuffle."""
+    labellings = 1 + int(null_shuffles)
+    work = labellings * sum(2 * (max_iter + 2) * probes * n * d * 2 for n, d in tasks)
     memory = max((probes * (3 * d * 8 + n * 11) + 2 * n * d * 8 for n, d in tasks), default=0)
     ns = "+".join(str(n) for n, _ in tasks)
-    return work, memory, f"{probes} probes x {max_iter} iterations x 2 alignments x n {ns} x inputs"
+    detail = f"{probes} probes x {max_iter} iterations x 2 alignments x n {ns} x inputs"
+    return work, memory, detail + (f" x {labellings} labellings (the task and {null_shuffles} shuffles)" if null_shuffles else "")
 
 
 # ---- the analyses (bootstrap resamples; studies/lottery and studies/bridge) ----

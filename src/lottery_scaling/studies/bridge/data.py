@@ -81,13 +81,6 @@ def training_data(settings) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def test_data(settings) -> tuple[np.ndarray, np.ndarray]:
-    from ..lottery.tasks import make_dataset
-
-    _, _, x, y = make_dataset(settings.data_spec())
-    return x, y
-
-
 def initial_of(result):
     """(w0, b0, v0, c0) the trainer started each seed of `result` from (init_scale applied)."""
     from ..lottery.init import scaled_initial_parameters

@@ -145,8 +145,8 @@ class RacePlan:
             min(int(self.imp["runs"]), runs), len(self.imp["sparsities"]), int(self.imp["rounds"]), w, inputs, n,
             limits.race_test_samples(dataset, n), training, self.threads))
         L.check_estimate(f"race.cells (experiment {name})", "race", limits.race_cells_estimate(
-            [(m, inputs) for m in ns] * (1 + int(self.cells["null_shuffles"])), int(self.cells["probes"]),
-            int(self.cells["max_iter"])))
+            [(m, inputs) for m in ns], int(self.cells["probes"]), int(self.cells["max_iter"]),
+            int(self.cells["null_shuffles"])))
 
     def _check_figure_limits(self):
         # the widest race figures: one panel per snapshot (4) or per IMP sparsity, 3.6 x 3.2 inches each

@@ -42,8 +42,9 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    if args.threads is not None:
-        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
+    from ....commands._threads import set_threads
+
+    set_threads(args.threads)
     import pandas as pd
 
     from ..data import load

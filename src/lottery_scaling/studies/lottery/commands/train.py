@@ -71,9 +71,9 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    if args.threads is not None:
-        # must be set before numba starts its thread pool; more threads than cores is allowed
-        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
+    from ....commands._threads import set_threads
+
+    set_threads(args.threads)
     from .. import networks as h5io, trainer
 
     settings = TrainSettings(

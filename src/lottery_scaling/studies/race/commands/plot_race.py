@@ -45,7 +45,7 @@ def run(args) -> int:
     from lottery_scaling.tables import read_csv
 
     from .. import figures
-    from ._common import read_runs
+    from ..trajectories import read_runs
 
     for need in NEEDS[args.kind]:
         if getattr(args, need) is None:

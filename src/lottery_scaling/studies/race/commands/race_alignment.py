@@ -41,7 +41,7 @@ def run(args) -> int:
     from lottery_scaling.tables import write_csv
 
     from .. import alignment
-    from ._common import read_runs
+    from ..trajectories import read_runs
 
     rows, curve = [], []
     for path in args.runs:

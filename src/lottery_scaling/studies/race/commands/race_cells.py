@@ -36,9 +36,8 @@ def run(args) -> int:
     from ....limits import race_cells_estimate
 
     tasks = [read_dataset(path) for path in args.data]
-    # the shuffled-label null repeats the iteration on each task once per shuffle
-    work, memory, detail = race_cells_estimate([(t.n, t.inputs) for t in tasks] * (1 + args.null_shuffles),
-                                               args.probes, args.max_iter)
+    work, memory, detail = race_cells_estimate([(t.n, t.inputs) for t in tasks], args.probes, args.max_iter,
+                                               args.null_shuffles)
     check(args, "race", work, detail, memory, detail)
     rows = []
     for task in tasks:

@@ -34,7 +34,7 @@ def run(args) -> int:
     from lottery_scaling.tables import write_csv
 
     from .. import clusters
-    from ._common import read_runs
+    from ..trajectories import read_runs
 
     counts, merged = [], []
     for path in args.runs:

@@ -74,7 +74,8 @@ def run(args) -> int:
     from ..alignment import checkpoint_index, final_norm, setting_of
     from ..clusters import greedy_clusters
     from ..trainer import SNAPSHOTS, RaceSettings
-    from ._common import interruptible, read_runs, set_threads
+    from ..trajectories import read_runs
+    from ._common import interruptible, set_threads
 
     set_threads(args.threads)
     runs = read_runs(args.runs)

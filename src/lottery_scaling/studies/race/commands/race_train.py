@@ -13,7 +13,7 @@ import sys
 from ..trainer import DTYPES, FORMS, RaceSettings
 from ....commands._argtypes import fraction, h5_output, int_at_least, momentum, nonnegative_float, positive_float, thread_count
 from ....commands._limits import add_options as add_limit_options
-from ._common import interruptible
+from ._common import interruptible, set_threads
 from .race_prepare_data import add_data_options, load_from_args
 
 HELP = "train networks of one race setting (one per run seed) and write per-neuron trajectories to HDF5"
@@ -49,8 +49,7 @@ def configure(p) -> None:
 
 
 def run(args) -> int:
-    if args.threads is not None:
-        os.environ["NUMBA_NUM_THREADS"] = str(args.threads)
+    set_threads(args.threads)
     from lottery_scaling.errors import UserError
 
     from .. import task_files, trainer, trajectories

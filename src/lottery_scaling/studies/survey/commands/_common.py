@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+from ....commands._threads import set_threads  # noqa: F401  (the survey commands import it from here)
 
 
-def set_threads(threads) -> None:
-    """Before numba loads: its thread pool is sized once (as the race and bridge commands do)."""
-    if threads is not None:
-        os.environ["NUMBA_NUM_THREADS"] = str(threads)
 
 
 def keep_fraction(text: str) -> float:
