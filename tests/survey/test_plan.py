@@ -78,6 +78,7 @@ def test_no_survey_section_plans_nothing_with_the_defaults():
     (lambda s: s.update(manifold={"min_neurons": 2}), "survey.manifold"),
     (lambda s: s.update(claims={"confidence": 2}), "survey.claims"),
     (lambda s: s.update(figures={"dpi": 5}), "survey.figures.dpi"),
+    (lambda s: s.update(claims={"supermask_keep": 0.3}), "survey.claims.supermask_keep"),
     (lambda s: s.update(figures={"size": 5}), "survey.figures"),
 ])
 def test_a_config_mistake_is_a_config_error_naming_the_key(change, key):

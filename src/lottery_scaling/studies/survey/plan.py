@@ -114,6 +114,10 @@ class SurveyPlan:
             except (UserError, TypeError) as exc:
                 text = str(exc)
                 raise ConfigError(f"survey.{key}", text.removeprefix(f"survey.{key}: ")) from None
+        keep = self.sub["claims"].supermask_keep
+        if s["supermask_widths"] and not any(abs(keep - k) < 1e-12 for k in self.sub["supermask"].keeps):
+            raise ConfigError("survey.claims.supermask_keep", f"{keep} is not one of survey.supermask.keeps "
+                                                               f"{list(self.sub['supermask'].keeps)} (the claim is judged there)")
         figures = s["figures"] or {}
         unknown = sorted(set(figures) - {"dpi"})
         if unknown:
