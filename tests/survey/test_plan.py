@@ -109,3 +109,9 @@ def test_the_trainings_are_counted_against_the_train_work_limit():
         SurveyPlan(changed(change), "res")
     # (2 + 4) x 101 + 4 x 1 x 1 neurons x 3 seeds x 300 steps x 50 points
     assert info.value.key == "survey" and "x 3 seeds x 300 steps x n_train 50 = 2.74e+07" in str(info.value)
+
+
+def test_a_formula_task_in_the_lottery_experiment_is_read_as_the_lottery_study_reads_it():
+    def change(c):
+        c["experiments"]["x2_silu"]["task"] = {"expr": "x**2 + x"}
+    assert SurveyPlan(changed(change), "res").on

@@ -78,19 +78,19 @@ class SurveyPlan:
     def _check(self):
         from ..lottery.tasks import input_dim
 
+        from ..lottery.plan import LotteryPlan
+
         s = self.settings
-        experiments = self.config.get("experiments") or {}
+        if self._lottery is None:  # the experiments as the lottery study resolves them (task forms, seeds)
+            self._lottery = LotteryPlan(self.config, self.R, self.limits)
+        experiments = self._lottery.experiments
         name = s["experiment"]
         if not isinstance(name, str) or name not in experiments:
             raise ConfigError("survey.experiment", f"{name!r} is not one of the experiments {sorted(experiments)}")
-        spec = experiments[name] or {}
-        try:
-            d = input_dim(spec.get("task", ""))
-        except UserError as exc:
-            raise ConfigError("survey.experiment", str(exc)) from None
-        if d != 1:
-            raise ConfigError("survey.experiment", f"the survey needs a one-input task, experiment {name} has {spec.get('task')!r}")
-        trained = list(spec.get("widths") or [])
+        e = experiments[name]
+        if input_dim(e.task) != 1:
+            raise ConfigError("survey.experiment", f"the survey needs a one-input task, experiment {name} has {e.task!r}")
+        trained = list(e.widths)
         for key in ("widths", "supermask_widths", "manifold_widths"):
             ws = s[key]
             if not isinstance(ws, list) or not all(_positive_int(w) for w in ws) or len(set(ws)) != len(ws):
@@ -128,11 +128,7 @@ class SurveyPlan:
     def _check_limits(self):
         """The survey's trainings (edge-popup at each keep, IMP rounds at each sparsity, the linearised
         network) against limits.max_train_work, counted like the lottery trainings they repeat."""
-        from ..lottery.plan import LotteryPlan
-
         s = self.settings
-        if self._lottery is None:
-            self._lottery = LotteryPlan(self.config, self.R, self.limits)
         e = self._lottery.experiments[s["experiment"]]
         seeds = e.n_seeds if s["max_seeds"] is None else min(e.n_seeds, s["max_seeds"])
         unit = seeds * e.settings["steps"] * e.settings["n_train"]
