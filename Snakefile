@@ -39,6 +39,11 @@ include: "workflow/rules/race/train.smk"
 include: "workflow/rules/race/analysis.smk"
 include: "workflow/rules/race/figures.smk"
 include: "workflow/rules/race/claims.smk"
+# Survey study (issue 22; config section `survey`): supermasks, strong tickets, IMP, linearised networks on the lottery networks
+include: "workflow/rules/survey/common.smk"
+include: "workflow/rules/survey/analysis.smk"
+include: "workflow/rules/survey/claims.smk"
+include: "workflow/rules/survey/figures.smk"
 include: "workflow/rules/claims.smk"
 
 # Job records made before the rules quoted their paths stay valid (src/lottery_scaling/snakemake_records.py).
