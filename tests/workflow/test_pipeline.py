@@ -202,7 +202,7 @@ def test_changing_a_race_setting_retrains_only_that_setting(pipeline):
     # the experiment's analyses that read every setting rerun (alignment too: the other sigmas are
     # its claims' nulls); IMP of the main setting and nothing of the lottery study do not
     assert "race_clusters" in rules and "race_alignment" in rules and "race_imp" not in rules
-    assert all(rule.startswith("race_") or rule in ("claims_table", "all") for rule in rules), rules
+    assert all(rule.startswith("race_") or rule in ("plot_race", "claims_table", "all") for rule in rules), rules
 
 
 def test_changing_a_race_figure_setting_reruns_only_race_figures(pipeline):
