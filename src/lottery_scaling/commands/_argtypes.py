@@ -29,14 +29,25 @@ def positive_float(text: str) -> float:
     return value
 
 
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
-    return value
+def number_in(lo: float, hi: float, lo_closed: bool = True, hi_closed: bool = True, what: str = "a number"):
+    """argparse type: a float in the interval from lo to hi (closed or open at each end; NaN never)."""
+    shown = f"{'[' if lo_closed else '('}{lo:g}, {hi:g}{']' if hi_closed else ')'}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what} in {shown}, got {text!r}") from None
+        above = value >= lo if lo_closed else value > lo
+        below = value <= hi if hi_closed else value < hi
+        if not (above and below):
+            raise argparse.ArgumentTypeError(f"must be {what} in {shown}, got {text!r}")
+        return value
+
+    return parse
+
+
+fraction = number_in(0, 1)
 
 
 def finite_float(text: str) -> float:

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import sys
 
+from ....commands._argtypes import number_in
 from ..settings import ClusterSettings
 
 HELP = "cluster counts of race networks at init / before the drop / end, and loss and accuracy after merging (CSV)"
 
 
-def _threshold(text):
-    import argparse
-
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}") from None
-    if not -1 < v <= 1:
-        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}")
-    return v
+_threshold = number_in(-1, 1, lo_closed=False, what="a cosine")
 
 
 def configure(p) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-from ....commands._argtypes import int_at_least, thread_count
+from ....commands._argtypes import int_at_least, number_in, thread_count
 from ....commands._limits import add_options as add_limit_options
 from ..settings import ClaimSettings, ImpSettings
 
@@ -37,16 +37,7 @@ def _sparsity(text):
     return v
 
 
-def _cosine(text):
-    import argparse
-
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}") from None
-    if not -1 < v <= 1:
-        raise argparse.ArgumentTypeError(f"must be a cosine in (-1, 1], got {text!r}")
-    return v
+_cosine = number_in(-1, 1, lo_closed=False, what="a cosine")
 
 
 def configure(p) -> None:

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from ....commands._argtypes import number_in
 from ....commands._threads import set_threads  # noqa: F401  (the survey commands import it from here)
 
 
 
 
-def keep_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {text!r}")
-    return value
-
-
-def open_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
-    return value
+keep_fraction = number_in(0, 1, lo_closed=False)
+open_fraction = number_in(0, 1, lo_closed=False, hi_closed=False)
 
 
 def label_text(text: str) -> str:
