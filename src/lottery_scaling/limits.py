@@ -102,14 +102,15 @@ def check_memory(need: int, detail: str, given: int | None = None) -> None:
 
 # Upper bounds of the test set of each data set (studies/race/data.py): digits keeps every sample of
 # labels 0-3 not in the training set (720 in all), CIFAR-10 the 4000 test images of those labels.
-RACE_INPUTS = {"digits": 64, "cifar10": 1024}
-RACE_SAMPLES = {"digits": 720, "cifar10": 4000}
-# Largest balanced training set: 4 x the smallest per-label pool (digits: 177 of label 2; CIFAR-10: 5000).
-RACE_MAX_N = {"digits": 708, "cifar10": 20000}
+RACE_INPUTS = {"digits": 64, "cifar10": 1024, "photos": 1024}
+RACE_SAMPLES = {"digits": 720, "cifar10": 4000, "photos": 520}
+# Largest balanced training set: 4 x the smallest per-label pool (digits: 177 of label 2; CIFAR-10: 5000);
+# photos: 100 of the 130 tiles per label, so that 30 per label are left for the test set (race/photos.py).
+RACE_MAX_N = {"digits": 708, "cifar10": 20000, "photos": 400}
 
 
 def race_test_samples(dataset: str, n: int) -> int:
-    return RACE_SAMPLES[dataset] - n if dataset == "digits" else RACE_SAMPLES[dataset]
+    return RACE_SAMPLES[dataset] - n if dataset in ("digits", "photos") else RACE_SAMPLES[dataset]
 
 
 def race_checkpoints(n: int, batch: int, max_epochs: int, checkpoints: int) -> int:

@@ -18,7 +18,7 @@ rule race_prepare_data:
     params:
         options=lambda wc: RACE.data_options(wc.dataset),
     wildcard_constraints:
-        dataset="digits|cifar10",
+        dataset="digits|photos|cifar10",
         n="[0-9]+",
         data_seed="[0-9]+",
     resources:

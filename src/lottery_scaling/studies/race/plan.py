@@ -24,7 +24,7 @@ ONE_RUNS_FIGURES = ("fig1", "fig4", "fig8", "unlock", "inhibition")
 # A params entry of every analysis rule, bumped when an analysis table or figure changes its content
 # (a params change reruns the rule, so a results folder is brought up to date without retraining).
 ANALYSIS_VERSION = "2: nulls (issue 21)"
-INPUTS = {"digits": 64, "cifar10": 1024}
+INPUTS = {"digits": 64, "cifar10": 1024, "photos": 1024}
 # The tables of an experiment under RESULTS/race/EXPERIMENT/NAME.csv.
 TABLES = ("alignment", "angle_curve", "clusters", "merge", "imp", "imp_neurons", "cells", "claims")
 # Conservative speed for runtime requests: multiply-adds per second per thread of the direct form.

@@ -4,7 +4,7 @@ CIFAR-10 batches checked before the core loader (data.py, whose bytes are hashed
 Every command goes through here, never through `data.read_dataset` or `data.load_task` directly.
 A prepared task (a race-dataset file, or the `task/` group of a runs file) is what
 `data.write_dataset_group` writes: n training and m test samples of the data set's D inputs
-(digits 64, CIFAR-10 1024), finite inputs in [-1, 1], original labels 0..3 drawn balanced
+(digits 64, CIFAR-10 and photos 1024), finite inputs in [-1, 1], original labels 0..3 drawn balanced
 (n/4 each), classes y = [label in {1, 2}], distinct indices into the source pool; the
 provenance attributes agree with the arrays. Anything else is one UserError naming the file,
 the dataset and the first offending value.
@@ -38,6 +38,8 @@ POOLS = {
     "digits": _Pool(inputs=64, train_pool=1797, test_pool=1797, max_train=720, max_test=720),
     # 50000 training images (5000 per label), test_batch 10000 (1000 per label)
     "cifar10": _Pool(inputs=1024, train_pool=50000, test_pool=10000, max_train=20000, max_test=4000),
+    # 520 tiles of scikit-learn's two sample photos (photos.py); train and test from the same pool
+    "photos": _Pool(inputs=1024, train_pool=520, test_pool=520, max_train=400, max_test=516),
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -47,6 +49,10 @@ def load_task(dataset: str, n: int, data_seed: int = 0, cifar_dir=None) -> data.
     files' SHA-256 compared with the checked bytes (a file swapped in between is refused)."""
     from . import cifar_files
 
+    if dataset == "photos":  # not in data.py, whose bytes are the race core's hash (provenance.CORE_MODULES)
+        from .photos import load_photos_task
+
+        return load_photos_task(n, data_seed)
     if dataset != "cifar10" or cifar_dir is None or not Path(cifar_dir).is_dir():
         return data.load_task(dataset, n, data_seed, cifar_dir)
     checked = cifar_files.check_folder(cifar_dir)
@@ -99,7 +105,7 @@ def read_task_group(f: H5Reader, where: str) -> data.TaskData:
         count = int(np.sum(arrays["label_train"] == lab))
         if count != n // 4:
             f.fail(f"dataset {g}label_train holds {count} samples of label {lab}, expected n/4 = {n // 4} (a balanced draw)")
-    if name == "digits":
+    if name in ("digits", "photos"):
         shared = np.intersect1d(arrays["index_train"], arrays["index_test"])
         if shared.size:
             f.fail(f"dataset {g}index_test holds {int(shared[0])}, a training sample too (index_train)")

@@ -1,4 +1,4 @@
-"""`lottery-scaling race-prepare-data`: write the two-class task (digits or CIFAR-10) to HDF5."""
+"""`lottery-scaling race-prepare-data`: write the two-class task (digits, photos or CIFAR-10) to HDF5."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import sys
 
 from ....commands._argtypes import h5_output, int_at_least, multiple_of_4
 
-HELP = "prepare a two-class task of the race study (digits or CIFAR-10) as an HDF5 file"
+HELP = "prepare a two-class task of the race study (digits, photos or CIFAR-10) as an HDF5 file"
 
 
 def add_data_options(p, required_n=True) -> None:
-    p.add_argument("--dataset", choices=("digits", "cifar10"), default="digits",
-                   help="digits: scikit-learn's bundled 8x8 digits (offline); cifar10: python batches in --cifar-dir")
+    p.add_argument("--dataset", choices=("digits", "photos", "cifar10"), default="digits",
+                   help="digits: scikit-learn's bundled 8x8 digits (offline); photos: 32x32 grayscale tiles of "
+                        "scikit-learn's two sample photos, 1024 inputs (offline); cifar10: python batches in --cifar-dir")
     p.add_argument("--n", type=multiple_of_4, required=required_n,
                    help="training samples, balanced: n/4 of each original label 0, 3 (class 1) and 1, 2 (class 2)")
     p.add_argument("--data-seed", type=int_at_least(0), default=0, help="seed of the balanced draw (default %(default)s)")
@@ -21,7 +22,7 @@ def add_data_options(p, required_n=True) -> None:
 def load_from_args(args):
     from ..task_files import load_task  # CIFAR-10 batches checked before the core unpickles them
 
-    if args.dataset == "digits" and args.cifar_dir is not None:
+    if args.dataset != "cifar10" and args.cifar_dir is not None:
         from lottery_scaling.errors import UserError
 
         raise UserError("--cifar-dir is only used with --dataset cifar10")
