@@ -58,3 +58,12 @@ def test_cifar_needs_every_batch_file(tmp_path):
     config = changed(lambda c: c["race"].update(cifar_dir=str(tmp_path)) or c["race"]["experiments"]["digits"].update(dataset="cifar10"))
     with pytest.raises(ConfigError, match="lacks data_batch_2"):
         RacePlan(config, "res")
+
+
+def test_the_photos_config_plans_the_cifar_shape_offline_and_refuses_too_many_tiles():
+    p = RacePlan(load("config/race-photos.yaml"), "res")
+    e = p.experiments["photos"]
+    assert e.main == (200, 300, 1e-05) and e.ns == [100, 200, 400] and e.runs == 5 and len(e.settings) == 11
+    assert p.data_input("photos") == [] and p.data_options("photos") == ""
+    with pytest.raises(ConfigError, match=r"n 404 is more than the 400 balanced training samples photos holds \(100 per label\)"):
+        RacePlan(changed(lambda c: c["race"]["experiments"]["photos"].update(vary_n=[404]), "config/race-photos.yaml"), "res")

@@ -319,7 +319,7 @@ def test_default_claims_table_has_no_appendix_rows(pipeline):
 
 
 def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
-    """config/test-appendix.yaml: a unary and a product target, a formula in x and one in x1..x3;
+    """config/test-appendix.yaml: a built-in unary target, a formula in x and one in x1..x3;
     every stage runs (pairs only for d = 1), the appendix figures and claims are made."""
     import pandas as pd
 
@@ -337,10 +337,10 @@ def test_appendix_with_user_defined_targets_runs_end_to_end(pipeline):
     claims = pd.read_csv(results / "claims.csv")
     app = claims[claims["claim"].str.startswith("appendix_")]
     assert set(app["claim"]) == {"appendix_narrow_multimodal", "appendix_wide_single_peaked", "appendix_scaling_class"}
-    assert set(app["experiment"]) == {"x3_silu", "prod2_silu", "wave_silu", "poly3_silu"}
+    assert set(app["experiment"]) == {"x3_silu", "wave_silu", "poly3_silu"}
     assert app["detail"].str.contains("paper:|no statement in the paper").all()
     table = pd.read_csv(results / "claims" / "appendix_table.csv").set_index("experiment")
-    assert set(table.index) == {"x3_silu", "prod2_silu", "wave_silu", "poly3_silu"}
+    assert set(table.index) == {"x3_silu", "wave_silu", "poly3_silu"}
     medians = pd.read_csv(results / "x3_silu" / "fit" / "medians.csv").set_index("width")["median_loss"]
     assert table.loc["x3_silu", "median_N2"] == pytest.approx(medians[2])  # the fit stage's median, unchanged
     assert table.loc["x3_silu", "class_paper"] == "follows N^-1" and pd.isna(table.loc["wave_silu", "class_paper"])

@@ -190,12 +190,13 @@ def test_sizes_and_names_that_reached_snakemake_are_refused_at_once(work, config
 
 
 def test_every_shipped_config_is_within_the_limits(work, tmp_path):
-    """The paper-size configurations plan without hitting a bound (race-cifar.yaml with stand-in batch files)."""
+    """The paper-size configurations plan without hitting a bound (race-cifar.yaml with stand-in batch files),
+    and their DAG builds (race-photos.yaml: the photos data set passes the rules' wildcard constraints)."""
     cifar = tmp_path / "cifar"
     cifar.mkdir()
     for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
         (cifar / name).touch()
-    for name in ("paper.yaml", "appendix.yaml", "bridge.yaml", "race-cifar.yaml"):
+    for name in ("paper.yaml", "appendix.yaml", "bridge.yaml", "race-cifar.yaml", "race-photos.yaml"):
         text = (ROOT / "config" / name).read_text().replace("cifar_dir: cifar-10-batches-py", f"cifar_dir: {cifar}")
         proc = snakemake(work, text, "-n", "--quiet", "all")
         assert proc.returncode == 0, (name, proc.stderr[-2000:])
