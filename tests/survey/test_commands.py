@@ -86,6 +86,11 @@ def test_every_figure(tables, tmp_path):
         out = tmp_path / f"{kind}.png"
         _ok("plot-survey", kind, *args, "--out", out, tmp_path / f"{kind}.pdf")
         assert out.stat().st_size > 1000 and (tmp_path / f"{kind}.pdf").exists()
+    # no network keeps its best pair, or every one does: Wilson's interval of 0/3 starts at 5.6e-17, not 0
+    for value in (False, True):
+        pairs = pd.read_csv(d / "pairs.csv").query("seed < 3").assign(keeps_pair=value)
+        pairs.to_csv(tmp_path / "pairs.csv", index=False)
+        _ok("plot-survey", "overlap", "--overlap", d / "ov.csv", "--pairs", tmp_path / "pairs.csv", "--out", tmp_path / "o.png")
 
 
 def _refused(capsys, args, words, outputs=()):

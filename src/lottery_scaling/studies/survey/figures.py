@@ -215,7 +215,9 @@ def plot_overlap(overlap, pairs, paths, dpi=150) -> None:
             hits, n = int(g["keeps_pair"].astype(str).str.lower().eq("true").sum()), len(g)
             lo, hi = wilson_interval(hits, n)
             ax.bar(k, hits / n, color="C0", width=0.6)
-            ax.errorbar(k, hits / n, yerr=[[hits / n - lo], [hi - hits / n]], color="C0", capsize=3, lw=1)
+            # Wilson's interval of 0/n or n/n reaches the share only to rounding: clip at 0
+            ax.errorbar(k, hits / n, yerr=[[max(0.0, hits / n - lo)], [max(0.0, hi - hits / n)]], color="C0", capsize=3,
+                        lw=1)
             ax.text(k, hi + 0.02, f"{hits}/{n}", ha="center", fontsize=8)
             ax.plot([k - 0.4, k + 0.4], [g["random_keeps_pair"].mean()] * 2, color="k", lw=1.5,
                     label="random masks of the same sizes" if k == 0 else None)
