@@ -261,3 +261,96 @@ def check_figure(width_in: float, height_in: float, dpi: float, detail: str, giv
         raise UserError(f"{detail}: {width_in:.3g} x {height_in:.3g} inches at dpi {dpi:g} is {w} x {h} pixels; "
                         f"matplotlib draws fewer than {MAX_PIXELS_PER_SIDE} a side: lower the dpi or the figure size")
     check_memory(w * h * 4 * 2, f"{detail}: a {w} x {h} pixel canvas", given_memory)
+
+
+# ---- the survey study (studies/survey: edge-popup, linearised networks, IMP, supermasks, overlap) ----
+
+# trainer.STORE_LIMIT_BYTES (as lottery/budget.py: the trainer pulls in numba): the survey kernels keep
+# the (width x n_train) activations of a network below this size, as the lottery kernels do
+_SURVEY_STORE = 2 * 2**20
+_SURVEY_EVAL_BLOCK = 2**22  # elements per block of lottery_mse, evaluate_losses and linearised_mse
+
+
+def _survey_evaluation(networks: int, width: int, n_train: int, n_test: int, arrays: int = 4) -> int:
+    """The loss evaluations on the training and test sets: `arrays` float64 (networks x samples x width)
+    arrays of one block of networks (a single network when width x samples exceeds the block)."""
+    per = width * max(n_train, n_test)
+    return arrays * 8 * min(networks * per, max(_SURVEY_EVAL_BLOCK, per))
+
+
+def survey_train_estimate(method: str, networks: int, width: int, n_train: int, n_test: int, steps: int,
+                          threads: int = 1, keeps: int = 1, rounds: int = 1, d: int = 1) -> tuple[int, int, str]:
+    """(work, memory, how counted) of one survey training job on `networks` networks of one width:
+    method "edgepopup" (survey-edgepopup: `keeps` keep fractions, one training each), "linearised"
+    (survey-linearised: one training) or "imp" (survey-imp: `keeps` sparsities x `rounds` masked trainings).
+
+    Work in the lottery trainer's unit (neuron-sample-steps), as the plan counts it. Memory: the
+    networks' parameter arrays held at once (per-network copies: init, flat vectors, scores or
+    masks and their results; IMP holds one network per (network, sparsity) pair), each running
+    thread's kernel workspace (the edge-popup and masked kernels keep the width x n_train
+    activations below the lottery trainer's store limit; the linearised kernel always keeps its two
+    width x n_train feature arrays), the data, and the loss evaluations."""
+    P = width * (d + 2) + 1
+    store = width * n_train * 8 <= _SURVEY_STORE
+    running = min(max(int(threads), 1), networks * (keeps if method == "imp" else 1))
+    data = (n_train + n_test) * (d + 1) * 8 * 3
+    curves = 51 * 16
+    if method == "edgepopup":
+        trainings = networks * keeps
+        # file, init, theta0, scores (drawn and flat), mask, masked weights, returned scores and masks,
+        # the starting mask's keys, order and masked parameters; every keep's bool masks and losses
+        held = networks * (P * (20 * 8 + keeps) + keeps * 32 + curves)
+        workspace = running * 8 * (8 * P + 7 * n_train + (width * n_train if store else 0) + 3 * width)
+        evaluation = _survey_evaluation(networks, width, n_train, n_test)
+        what = f"{networks} networks x {keeps} keeps"
+    elif method == "linearised":
+        trainings = networks
+        # file, init, theta0, dtheta, theta, final w, b, v, c, the trained networks' init for their movement
+        held = networks * (P * 16 * 8 + curves)
+        workspace = running * 8 * (2 * width * n_train + 3 * P + (5 + d) * n_train)
+        evaluation = _survey_evaluation(networks, width, n_train, n_test, 8)  # f0, act(z0), its slope, the moved z, products
+        what = f"{networks} networks"
+    elif method == "imp":
+        pairs = networks * keeps
+        trainings = pairs * rounds
+        # per (network, sparsity): float masks of w and v, final weights, init, theta and mask of the masked
+        # trainer, its results; the file and its init
+        held = pairs * (P * 14 * 8 + curves) + networks * P * 8 * 8
+        workspace = running * 8 * (3 * P + 6 * n_train + (width * n_train if store else 0) + 3 * width)
+        evaluation = _survey_evaluation(pairs, width, n_train, n_test)
+        what = f"{networks} networks x {keeps} sparsities x {rounds} rounds"
+    else:
+        raise ValueError(method)
+    work = trainings * width * steps * n_train
+    detail = (f"survey-{method}: {what} of width {width} x {steps} steps x n_train {n_train} "
+              f"(n_test {n_test}, {running} threads)")
+    return work, held + workspace + data + evaluation, detail
+
+
+def survey_supermask_estimate(networks: int, width: int, n_test: int, keeps: int, draws: int,
+                              d: int = 1) -> tuple[int, int, str]:
+    """survey-supermask on lottery networks: per keep, Zhou's mask and `draws` random masks of every
+    network held at once (bool), each evaluated with its kept weights at init and as signed constants.
+    Work (analysis kind): masked networks evaluated x width x test samples."""
+    P = width * (d + 2) + 1
+    evaluations = networks * keeps * (1 + draws) * 2
+    held = networks * P * 8 * 12 + networks * P * (1 + draws) + networks * keeps * (1 + draws) * 2 * 1000  # rows (dicts)
+    memory = held + _survey_evaluation(networks, width, 0, n_test) + n_test * (d + 1) * 8 * 2
+    return evaluations * width * n_test, memory, (f"survey-supermask: {networks} networks x {keeps} keeps x "
+                                                  f"(1 + {draws} random draws) x 2 weight modes x width {width} x "
+                                                  f"{n_test} test samples")
+
+
+def survey_overlap_estimate(networks: int, width: int, n_train: int, keeps: int, methods: int, null_draws: int,
+                            d: int = 1) -> tuple[int, int, str]:
+    """survey-overlap: per (network, keep), `null_draws` random masks per method (drawn as float64 keys
+    and sorted), their pairwise Jaccards; the best mirror pair's search (width x (width + n_train)).
+    Work (analysis kind): mask entries drawn or compared, and the pair search."""
+    n = width * (d + 1)
+    pairs = methods * (methods - 1) // 2
+    work = networks * keeps * (methods * null_draws * n + pairs * null_draws * 2 * n) + networks * keeps * width * (
+        width + n_train)
+    memory = (null_draws * n * (16 + methods) + pairs * null_draws * n * 4 + 8 * width * (width + n_train) * 4
+              + (methods + 2) * networks * keeps * n)
+    return work, memory, (f"survey-overlap: {networks} networks x {keeps} keeps x {methods} methods x {null_draws} "
+                          f"null draws of width {width}")

@@ -122,6 +122,47 @@ def test_imp_edgepopup_rules():
     assert {r["verdict"] for r in claims.imp_edgepopup_rows(other, S)} == {"not tested"}
 
 
+def _null_overlap(rng, seeds=8, n=80, k=40, draws=200):
+    """Overlap rows of two independent random masks per network (the null itself): the observed
+    Jaccard of one pair of random k-of-n masks, the null columns from `draws` more pairs."""
+    from lottery_scaling.studies.survey.overlap import jaccard, random_masks
+
+    rows = []
+    for seed in range(seeds):
+        a, b = random_masks(rng, draws + 1, n, k), random_masks(rng, draws + 1, n, k)
+        j = jaccard(a, b)
+        rows.append({"label": "x", "width": 40, "seed": seed, "keep": 0.5, "method_a": "imp", "method_b": "edgepopup",
+                     "jaccard_weights": j[0], "null_weights_mean": j[1:].mean(), "null_weights_low": 0.0,
+                     "null_weights_high": 1.0, "jaccard_neurons": j[0], "null_neurons_mean": j[1:].mean(),
+                     "null_neurons_low": 0.0, "null_neurons_high": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_independent_random_masks_fail_the_above_random_rule_at_its_confidence():
+    """The default threshold is the null's own value (0): independent masks, the survey config's size
+    (8 networks, 40 of 80 weights), pass in at most about (1 - confidence) / 2 of replicates; a true
+    excess of a few hundredths (IMP against edge-popup measured 0.045) is resolved."""
+    rng = np.random.default_rng(5)
+    settings = SurveyClaimSettings(bootstrap=200)
+    assert settings.min_jaccard_excess == 0.0
+    passed = sum(r["verdict"] == "supported" for _ in range(60) for r in claims.imp_edgepopup_rows(_null_overlap(rng), settings)
+                 if r["claim"] == "survey_imp_edgepopup_above_random")
+    assert passed <= 0.1 * 120, passed  # 60 replicates x (weights, neurons); nominal 2.5% one-sided
+    shifted = _null_overlap(rng, seeds=40).assign(jaccard_weights=lambda d: d["null_weights_mean"] + 0.045
+                                                  + rng.normal(0, 0.03, len(d)))
+    (row,) = [r for r in claims.imp_edgepopup_rows(shifted, settings)
+              if r["claim"] == "survey_imp_edgepopup_above_random" and r["experiment"].endswith("weights")]
+    assert row["verdict"] == "supported" and row["value"] == pytest.approx(0.045, abs=0.015)
+
+
+def test_movement_between_the_null_and_lazy_is_not_lazy():
+    """survey_lazy_with_width needs the interval nearer lazy training's 1/2 than the null's 0: a decay
+    of N^-0.15 falls with width, but is not lazy."""
+    half_way = _linearised(lambda n: 1e-2 / n, lambda n: 2 * n ** -0.15)
+    (row,) = claims.lazy_with_width(half_way, S)
+    assert row["value"] == pytest.approx(0.15, abs=0.05) and row["verdict"] == "not supported"
+
+
 def _pairs(p_keep, chance=0.25, n=40):
     keeps = RNG.random(n) < p_keep
     return pd.DataFrame({"label": "x", "width": 100, "seed": np.arange(n), "keep": 0.5, "method": "imp",

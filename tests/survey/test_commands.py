@@ -86,6 +86,11 @@ def test_every_figure(tables, tmp_path):
         out = tmp_path / f"{kind}.png"
         _ok("plot-survey", kind, *args, "--out", out, tmp_path / f"{kind}.pdf")
         assert out.stat().st_size > 1000 and (tmp_path / f"{kind}.pdf").exists()
+    # no network keeps its best pair, or every one does: Wilson's interval of 0/3 starts at 5.6e-17, not 0
+    for value in (False, True):
+        pairs = pd.read_csv(d / "pairs.csv").query("seed < 3").assign(keeps_pair=value)
+        pairs.to_csv(tmp_path / "pairs.csv", index=False)
+        _ok("plot-survey", "overlap", "--overlap", d / "ov.csv", "--pairs", tmp_path / "pairs.csv", "--out", tmp_path / "o.png")
 
 
 def _refused(capsys, args, words, outputs=()):
@@ -132,6 +137,44 @@ def test_bad_command_lines_are_one_line(tables, tmp_path, capsys):
     ]
     for args, words in cases:
         _refused(capsys, args, words, (out, table, tmp_path / "p.csv", tmp_path / "f.png"))
+
+
+def test_a_job_past_its_memory_or_work_bound_is_refused_before_it_starts(tables, tmp_path, capsys):
+    d = tables
+    out, table = tmp_path / "o.h5", tmp_path / "o.csv"
+    huge = '{"task": "x2", "activation": "silu", "width": 100000000, "n_train": 1000}'
+    cases = [
+        (["survey-edgepopup", "--networks", d / "N6.h5", "--max-memory", "20k", "--out", out, "--out-table", table],
+         "survey-edgepopup: 4 networks x 1 keeps of width 6 x 150 steps x n_train 30 (n_test 41, "),
+        (["survey-edgepopup", "--networks", d / "N6.h5", "--max-memory", "20k", "--out", out, "--out-table", table],
+         "of memory, more than 20 kB (--max-memory)"),
+        # the estimate from the settings alone, before any array: 1e8 neurons x 1000 samples of activations
+        (["survey-edgepopup", "--train-settings", huge, "--seeds", "0:2", "--threads", "1", "--max-work", "1e30",
+          "--max-memory", "64G", "--out", out, "--out-table", table], "more than 64 GB (--max-memory)"),
+        (["survey-linearised", "--networks", d / "N12.h5", "--max-work", "1000", "--out", table],
+         "survey-linearised: 4 networks of width 12 x 150 steps x n_train 30 (n_test 41, "),
+        (["survey-linearised", "--networks", d / "N12.h5", "--max-work", "1000", "--out", table],
+         "= 2.16e+05 neuron-sample-steps, more than 1e+03 (--max-work)"),
+        (["survey-imp", "--networks", d / "N24.h5", "--sparsities", "0.5", "0.75", "--rounds", "2", "--max-memory", "20k",
+          "--out", out, "--out-table", table], "4 networks x 2 sparsities x 2 rounds of width 24"),
+        (["survey-supermask", "--networks", d / "N24.h5", "--max-memory", "20k", "--out", table],
+         "survey-supermask: 4 networks x 7 keeps x (1 + 5 random draws)"),
+        (["survey-overlap", "--networks", d / "N24.h5", "--masks", d / "imp.h5", d / "ep24.h5", "--zhou",
+          "--null-draws", "100000000", "--out-overlap", table, "--out-pairs", tmp_path / "p.csv"],
+         "survey-overlap: 4 networks x 2 keeps x 3 methods x 100000000 null draws of width 24"),
+    ]
+    for args, words in cases:
+        _refused(capsys, args, words, (out, table, tmp_path / "p.csv"))
+
+
+def test_the_pipeline_bound_reaches_the_survey_commands(tables, tmp_path, capsys, monkeypatch):
+    import json
+
+    from lottery_scaling import limits
+
+    monkeypatch.setenv(limits.ENV, json.dumps({"max_job_memory": "20k"}))
+    _refused(capsys, ["survey-linearised", "--networks", tables / "N6.h5", "--out", tmp_path / "o.csv"],
+             "more than 20 kB (limits.max_job_memory of the pipeline)", (tmp_path / "o.csv",))
 
 
 def test_float32_networks_are_linearised_in_float64_but_not_pruned(tmp_path, capsys):

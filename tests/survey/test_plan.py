@@ -115,3 +115,46 @@ def test_a_formula_task_in_the_lottery_experiment_is_read_as_the_lottery_study_r
     def change(c):
         c["experiments"]["x2_silu"]["task"] = {"expr": "x**2 + x"}
     assert SurveyPlan(changed(change), "res").on
+
+
+def _fractions(n):
+    return [(k + 1) / (n + 2) for k in range(n)]  # n distinct fractions in (0, 1), without 1/2 for n = 9
+
+
+def _all_seeds(c, **survey):
+    c["survey"].update(max_seeds=None, **survey)  # the 20 seeds of x2_silu in every survey job
+
+
+@pytest.mark.parametrize("change, key, words", [
+    # the linearised kernel keeps two (width x n_train) feature arrays; the lottery trainer does not
+    (lambda c: c["training"].update(n_train=10**6), "survey.widths", "survey-linearised: 3 networks of width 2"),
+    (lambda c: _all_seeds(c, edgepopup={"keeps": _fractions(400000)}), "survey.edgepopup",
+     "survey-edgepopup: 20 networks x 400000 keeps of width 2"),
+    (lambda c: _all_seeds(c, imp={"sparsities": _fractions(10000)}), "survey.imp",
+     "survey-imp: 20 networks x 10000 sparsities x 3 rounds of width 4"),
+    (lambda c: c["survey"].update(overlap={"null_draws": 10**9}), "survey.overlap",
+     "survey-overlap: 3 networks x 1 keeps x 3 methods x 1000000000 null draws of width 4"),
+    (lambda c: c["survey"].update(supermask={"keeps": [0.5] + _fractions(9), "random_draws": 1000}), "survey.supermask",
+     "survey-supermask: 20 networks x 10 keeps x (1 + 1000 random draws)"),
+])
+def test_a_job_past_the_memory_bound_is_refused_naming_its_key(change, key, words):
+    def edit(c):
+        change(c)
+        c["limits"] = {"max_job_memory": "300M", "max_train_work": 1e30, "max_analysis_work": 1e30}
+    with pytest.raises(ConfigError) as info:
+        SurveyPlan(changed(edit), "res")
+    text = str(info.value)
+    assert info.value.key == key and words in text and "more than 300 MB (limits.max_job_memory)" in text, text
+    assert "\n" not in text
+    SurveyPlan(changed(lambda c: (change(c), c.update(limits={"max_train_work": 1e30, "max_analysis_work": 1e30,
+                                                              "max_job_memory": "1T"}))), "res")  # a larger bound runs it
+
+
+def test_the_survey_config_fits_a_small_machine_and_its_linearised_evaluation_sets_the_need():
+    config = load("config/survey.yaml")
+    config["limits"] = {"max_job_memory": "2G"}
+    assert SurveyPlan(config, "res").on  # N = 1000, 8 seeds: under 2 GB a job
+    config["limits"] = {"max_job_memory": "500M"}  # the lottery trainings (~0.35 GB at N = 1000) fit
+    with pytest.raises(ConfigError) as info:  # the linearised test-set evaluation: 8 arrays of 1000 x 10001 floats
+        SurveyPlan(config, "res")
+    assert info.value.key == "survey.widths" and "survey-linearised: 8 networks of width 1000" in str(info.value)

@@ -193,6 +193,37 @@ def test_race_study_outputs_and_claims_rows(pipeline):
     assert set(table["claim"]) - set(race["claim"])  # the lottery rows are still there
 
 
+def test_survey_study_outputs_and_claims_rows(pipeline):
+    """The toy survey section of config/test.yaml: every table, masks file and figure the fixture's
+    run made, and the survey_* rows in the claims table with a verdict from the allowed set."""
+    import pandas as pd
+
+    from lottery_scaling.claims import VERDICTS
+    from lottery_scaling.studies.survey.settings import CLAIM_IDS
+
+    work, config = pipeline
+    results = results_of(work)
+    survey = yaml.safe_load(config.read_text())["survey"]
+    assert survey["widths"] == [2, 4] and survey["overlap_width"] == 4
+    tables = [f"{kind}/N{w}.csv" for kind in ("edgepopup", "linearised") for w in survey["widths"]]
+    tables += [f"supermask/N{w}.csv" for w in survey["supermask_widths"]]
+    tables += ["imp/N4.csv", "overlap/N4.csv", "pairs/N4.csv", "manifold.csv", "claims.csv"]
+    for name in tables + ["edgepopup/N4_masks.h5", "imp/N4_masks.h5"]:
+        assert (results / "survey" / name).stat().st_size > 0, name
+    for name in tables[:-1]:
+        assert len(pd.read_csv(results / "survey" / name)) > 0, name
+    for kind in ("scaling", "movement", "supermask", "overlap", "manifold"):
+        for ext in ("png", "pdf"):
+            assert (results / "figures" / f"survey_{kind}.{ext}").stat().st_size > 1000, (kind, ext)
+    table = pd.read_csv(results / "claims.csv", keep_default_na=False)
+    rows = table[table["claim"].str.startswith("survey_")]
+    assert set(rows["claim"]) == set(CLAIM_IDS), sorted(set(rows["claim"]) ^ set(CLAIM_IDS))
+    assert set(rows["verdict"]) <= set(VERDICTS), set(rows["verdict"])
+    own = pd.read_csv(results / "survey" / "claims.csv", keep_default_na=False)
+    assert len(rows) == len(own) and list(rows["claim"]) == list(own["claim"])  # the study's rows, all of them
+    assert set(table["claim"]) - set(rows["claim"])  # beside the other studies' rows
+
+
 def test_changing_a_race_setting_retrains_only_that_setting(pipeline):
     work, _ = pipeline
     jobs = planned_jobs(work, write_config(work, lambda c: c["race"]["experiments"]["digits"].update(vary_sigma=[0.02])))

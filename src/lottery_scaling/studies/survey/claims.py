@@ -22,10 +22,11 @@ keep or weights where the row is per one of them):
   linearised test MSE, whole interval within `linear_alpha` +- `alpha_tolerance`.
 - survey_lazy_with_width (null: movement independent of N): beta of the median relative parameter
   movement |theta - theta0| / |theta0| of the trained networks ~ N^-beta, interval above
-  `min_movement_decay` (lazy training predicts beta ~ 1/2).
+  `min_movement_decay` (lazy training predicts beta ~ 1/2; the default 1/4 is the midpoint between
+  the null's 0 and that prediction).
 - survey_imp_edgepopup_above_random (null: random masks of each method's per-layer sizes): per
   (label, width, keep, weights | neurons): median of (Jaccard(IMP, edge-popup) - the null's mean
-  Jaccard), interval above `min_jaccard_excess`.
+  Jaccard), interval above `min_jaccard_excess` (default 0, the null's own value).
 - survey_imp_edgepopup_same_subnetwork (the survey's test, "almost identical subnetworks"): median
   Jaccard, lower end >= `min_jaccard` (random masks at keep 1/2 give about 1/3).
 - survey_keeps_best_pair (null: random masks of the method's sizes): per (label, width, keep,

@@ -141,6 +141,35 @@ class SurveyPlan:
             + (f" + width {s['overlap_width']} x {imp.rounds} IMP rounds x {len(imp.sparsities)} sparsities"
                if s["overlap_width"] is not None else "")
             + f") x {seeds} seeds x {e.settings['steps']} steps x n_train {e.settings['n_train']}"))
+        self._check_job_memory(e, seeds)
+
+    def _check_job_memory(self, e, seeds):
+        """Each survey job's estimated peak memory (lottery_scaling/limits.py, survey_*_estimate) against
+        limits.max_job_memory (default: this machine's memory), and the analysis work of the supermask
+        and overlap jobs against limits.max_analysis_work; ConfigError naming the key that sets the job."""
+        from ... import limits
+
+        s, L = self.settings, self.limits
+        n_train, n_test, steps = e.settings["n_train"], e.settings["n_test"], e.settings["steps"]
+        all_seeds = e.n_seeds  # the supermask job reads every seed of its file (max_seeds does not apply)
+        ep, imp = self.sub["edgepopup"], self.sub["imp"]
+        for w in s["widths"]:
+            for method, key, extra in (("edgepopup", "survey.edgepopup", {"keeps": len(ep.keeps)}),
+                                       ("linearised", "survey.widths", {})):
+                _, memory, detail = limits.survey_train_estimate(method, seeds, w, n_train, n_test, steps, self.threads,
+                                                                 **extra)
+                L.check_memory(key, memory, detail)
+        if s["overlap_width"] is not None:
+            w = s["overlap_width"]
+            _, memory, detail = limits.survey_train_estimate("imp", seeds, w, n_train, n_test, steps, self.threads,
+                                                             keeps=len(imp.sparsities), rounds=imp.rounds)
+            L.check_memory("survey.imp", memory, detail)
+            L.check_estimate("survey.overlap", "analysis", limits.survey_overlap_estimate(
+                seeds, w, n_train, len(ep.keeps), 3, self.sub["overlap"].null_draws))
+        m = self.sub["supermask"]
+        for w in s["supermask_widths"]:
+            L.check_estimate("survey.supermask", "analysis", limits.survey_supermask_estimate(
+                all_seeds, w, n_test, len(m.keeps), m.random_draws))
 
     # ---- inputs (the lottery study's merged networks) ----
 

@@ -178,8 +178,14 @@ class SurveyClaimSettings:
     max_loss_ratio: float = 10.0  # survey_strong_ticket_matches_training: upper end of L_edgepopup / L_trained at most this
     linear_alpha: float = 1.0  # survey_linearised_n_minus_1: alpha within linear_alpha +- alpha_tolerance (whole interval)
     alpha_tolerance: float = 0.3
-    min_movement_decay: float = 0.25  # survey_lazy_with_width: movement ~ N^-beta, lower end of beta above this
-    min_jaccard_excess: float = 0.05  # survey_imp_edgepopup_above_random: median J - J_random, lower end above this
+    # survey_lazy_with_width: movement ~ N^-beta, lower end of beta above this: the midpoint between the
+    # null (movement independent of N, beta 0) and lazy training's 1/2, so "supported" means nearer lazy
+    min_movement_decay: float = 0.25
+    # survey_imp_edgepopup_above_random: median J - J_random, lower end above this. 0 is the null's own
+    # value (J_random is the mean Jaccard of random masks of the same sizes, so the excess of independent
+    # masks is 0 up to the Monte Carlo error of null_draws draws, ~0.003 at 200): the same rule as every
+    # other "beats random" row; how large an overlap counts as the same subnetwork is min_jaccard's row
+    min_jaccard_excess: float = 0.0
     min_jaccard: float = 0.8  # survey_imp_edgepopup_same_subnetwork ("almost identical"): lower end of median J at least this
     max_ratio_to_init: float = 0.8  # survey_attractor_manifold: upper end of median R_trained / R_init below this
     bootstrap: int = 1000

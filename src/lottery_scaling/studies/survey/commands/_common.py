@@ -66,3 +66,19 @@ def seeds_subset(result, max_seeds):
     return replace(result, seed=result.seed[k], w=result.w[k], b=result.b[k], v=result.v[k], c=result.c[k],
                    train_loss=result.train_loss[k], test_loss=result.test_loss[k], diverged=result.diverged[k],
                    loss_curve=result.loss_curve[k], snapshots=None)
+
+
+def check_train_limits(args, method: str, settings, networks: int, keeps: int = 1, rounds: int = 1) -> None:
+    """Refuse, before any training, a survey training (edge-popup, linearised, IMP) past --max-work or
+    --max-memory (or the pipeline's limits; docs/cli.md, "Limits"): one line naming the values."""
+    import os
+
+    from ....commands._limits import check
+    from ....limits import survey_train_estimate
+    from ...lottery.tasks import input_dim
+
+    s = settings.resolved()
+    threads = args.threads or os.cpu_count() or 1
+    work, memory, detail = survey_train_estimate(method, networks, s.width, s.n_train, s.n_test, s.steps, threads,
+                                                 keeps, rounds, input_dim(s.task))
+    check(args, "train", work, detail, memory, detail)

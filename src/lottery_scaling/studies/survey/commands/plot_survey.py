@@ -93,7 +93,7 @@ def manifold_panels(paths) -> list[dict]:
             pts = np.unique(_points(w[~gone], b[~gone], scale), axis=0)
             edges, _ = mst_edges(pts)
             stat = curve_statistic(w, b, scale, seed=int(r.seed[k]))
-            panels.append({"title": f"N = {s.width}, lr {s.lr:g}, seed {int(r.seed[k])} {name}"
+            panels.append({"title": f"N = {s.width}, lr {s.lr:g}, seed {int(r.seed[k])} (median test MSE of {ok.size}) {name}"
                            + (f" (test MSE {r.test_loss[k]:.2g})" if name == "trained" else ""),
                            "w": w, "b": b, "w_scale": scale, "ratio": stat.ratio, "collapsed": int(gone.sum()),
                            "edges": edges, "points": pts})

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ....commands._argtypes import h5_output, int_at_least
+from ....commands._limits import add_options as add_limit_options
 from ..settings import EdgePopupSweepSettings
 from ._common import keep_fraction, label_text
 
@@ -46,6 +47,7 @@ def configure(p) -> None:
     p.add_argument("--label", type=label_text, default=None, help="experiment label of the rows (default: from the settings)")
     p.add_argument("--out", required=True, type=h5_output, help="masks file (.h5)")
     p.add_argument("--out-table", required=True, help="CSV, one row per network and keep")
+    add_limit_options(p, "train")
 
 
 def run(args) -> int:
@@ -60,7 +62,7 @@ def run(args) -> int:
     from ...lottery.trainer import parse_seeds
     from ..masks import write_masks
     from ..strong import EDGEPOPUP_COLUMNS, run_edgepopup
-    from ._common import default_label, load_networks, seeds_subset
+    from ._common import check_train_limits, default_label, load_networks, seeds_subset
 
     sweep = EdgePopupSweepSettings(keeps=tuple(args.keeps), scope=args.scope, optimizer=args.optimizer,
                                    score_seed=args.score_seed)
@@ -80,6 +82,7 @@ def run(args) -> int:
         if settings.dtype != "float64":
             raise UserError(f"edge-popup runs in float64 only, got dtype {settings.dtype!r}")
         seeds = parse_seeds(args.seeds)[: args.max_seeds]
+    check_train_limits(args, "edgepopup", settings, len(seeds), keeps=len(sweep.keeps))
     label = args.label or default_label(settings)
     masks, rows = run_edgepopup(settings, seeds, sweep, label, threads=args.threads, trained_test_loss=trained)
     write_masks(args.out, masks)

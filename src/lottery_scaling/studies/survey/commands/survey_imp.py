@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ....commands._argtypes import h5_output, int_at_least
+from ....commands._limits import add_options as add_limit_options
 from ..settings import ImpSettings
 from ._common import label_text, open_fraction
 
@@ -25,6 +26,7 @@ def configure(p) -> None:
     p.add_argument("--label", type=label_text, default=None, help="experiment label of the rows (default: from the settings)")
     p.add_argument("--out", required=True, type=h5_output, help="masks file (.h5)")
     p.add_argument("--out-table", required=True, help="CSV, one row per network and sparsity")
+    add_limit_options(p, "train")
 
 
 def run(args) -> int:
@@ -38,7 +40,7 @@ def run(args) -> int:
     from ..imp import imp
     from ..masks import Masks, write_masks
     from ..overlap import kept_neurons
-    from ._common import default_label, load_networks, seeds_subset
+    from ._common import check_train_limits, default_label, load_networks, seeds_subset
 
     if len(set(args.sparsities)) != len(args.sparsities):
         raise UserError(f"--sparsities holds a value twice: {args.sparsities}")
@@ -56,6 +58,8 @@ def run(args) -> int:
     result = replace(result, seed=result.seed[ok], w=result.w[ok], b=result.b[ok], v=result.v[ok], c=result.c[ok],
                      train_loss=result.train_loss[ok], test_loss=result.test_loss[ok], diverged=result.diverged[ok],
                      loss_curve=result.loss_curve[ok], snapshots=None)
+    check_train_limits(args, "imp", result.settings, int(result.seed.size), keeps=len(settings.sparsities),
+                       rounds=settings.rounds)
     label = args.label or default_label(result.settings)
     out = imp(result, settings.sparsities, settings.rounds, threads=args.threads)
     S, K = out.mask_v.shape[:2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ....commands._argtypes import int_at_least
+from ....commands._limits import add_options as add_limit_options
 from ._common import label_text
 
 HELP = ("train the linearised network f(theta0) + J(theta0) dtheta of every trained network with the same Adam, "
@@ -17,6 +18,7 @@ def configure(p) -> None:
     p.add_argument("--threads", type=int_at_least(1), default=None, help="numba threads (default: all cores)")
     p.add_argument("--label", type=label_text, default=None, help="experiment label of the rows (default: from the settings)")
     p.add_argument("--out", required=True, help="CSV, one row per network")
+    add_limit_options(p, "train")
 
 
 def run(args) -> int:
@@ -27,9 +29,11 @@ def run(args) -> int:
 
     from ....tables import write_csv
     from ..linearised import LINEARISED_COLUMNS, linearised_rows
-    from ._common import default_label, load_networks
+    from ._common import check_train_limits, default_label, load_networks
 
     result = load_networks(args.networks)
+    ok = int((~np.asarray(result.diverged, bool)).sum())
+    check_train_limits(args, "linearised", result.settings, ok if args.max_seeds is None else min(ok, args.max_seeds))
     label = args.label or default_label(result.settings)
     rows = linearised_rows(result, label, args.max_seeds, args.threads)
     write_csv(rows, args.out, LINEARISED_COLUMNS)

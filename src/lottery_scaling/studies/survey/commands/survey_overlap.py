@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ....commands._argtypes import int_at_least
+from ....commands._limits import add_options as add_limit_options
 from ..settings import OverlapSettings
 from ._common import label_text
 
@@ -25,6 +26,7 @@ def configure(p) -> None:
     p.add_argument("--label", type=label_text, default=None, help="experiment label of the rows (default: from the settings)")
     p.add_argument("--out-overlap", required=True, help="CSV, one row per network, keep and pair of methods")
     p.add_argument("--out-pairs", required=True, help="CSV, one row per network, keep and method: keeps the best pair?")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -47,6 +49,7 @@ def run(args) -> int:
         sets[name] = m
     if args.zhou and "zhou" in sets:
         raise UserError("--zhou adds a method named zhou, which a masks file already uses")
+    _check_limits(args, networks, sets)
     label = args.label or default_label(networks.settings)
     overlap, pairs = compare(networks, sets, label, args.zhou, args.null_draws, args.mask_seed, args.max_seeds)
     if not overlap:
@@ -61,3 +64,16 @@ def run(args) -> int:
     print(f"survey-overlap {label} N={networks.settings.width}: " + "; ".join(parts)
           + f"; wrote {args.out_overlap}, {args.out_pairs}", file=sys.stderr)
     return 0
+
+
+def _check_limits(args, networks, sets) -> None:
+    """Refuse, before any null draw, a comparison past --max-work or --max-memory (docs/cli.md, "Limits")."""
+    from ....commands._limits import check
+    from ....limits import survey_overlap_estimate
+
+    s = networks.settings.resolved()
+    count = int(networks.seed.size) if args.max_seeds is None else min(int(networks.seed.size), args.max_seeds)
+    keeps = min(len(m.keep) for m in sets.values())
+    work, memory, detail = survey_overlap_estimate(count, s.width, s.n_train, keeps, len(sets) + bool(args.zhou),
+                                                   args.null_draws, int(networks.w.shape[2]))
+    check(args, "analysis", work, detail, memory, detail)

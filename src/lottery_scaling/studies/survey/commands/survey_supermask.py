@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ....commands._argtypes import int_at_least, int_in_range
+from ....commands._limits import add_options as add_limit_options
 from ..settings import SupermaskSettings
 from ._common import keep_fraction, label_text
 
@@ -27,6 +28,7 @@ def configure(p) -> None:
     p.add_argument("--mask-seed", type=int_at_least(0), default=_D.mask_seed, help="seed of the random masks (default %(default)s)")
     p.add_argument("--label", type=label_text, default=None, help="experiment label of the rows (default: from the file's settings)")
     p.add_argument("--out", required=True, help="CSV, one row per network, keep, mask (and draw) and weights mode")
+    add_limit_options(p, "analysis")
 
 
 def run(args) -> int:
@@ -41,6 +43,7 @@ def run(args) -> int:
     settings.validate()
     if args.networks:
         result = load_networks(args.networks)
+        _check_limits(args, result, settings)
         label = args.label or default_label(result.settings)
         rows = zhou.lottery_rows(result, settings, label)
         metric, fmt = "loss", "{:.3g}"
@@ -62,3 +65,14 @@ def run(args) -> int:
     print(f"survey-supermask {label}: median test {metric}, supermask vs random (weights at init): "
           + "; ".join(parts) + f"; wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def _check_limits(args, result, settings) -> None:
+    """Refuse, before any mask, a job past --max-work or --max-memory (docs/cli.md, "Limits")."""
+    from ....commands._limits import check
+    from ....limits import survey_supermask_estimate
+
+    s = result.settings.resolved()
+    work, memory, detail = survey_supermask_estimate(int(result.seed.size), s.width, s.n_test, len(settings.keeps),
+                                                     settings.random_draws, int(result.w.shape[2]))
+    check(args, "analysis", work, detail, memory, detail)
