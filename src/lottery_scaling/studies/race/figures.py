@@ -274,7 +274,7 @@ def group_unlocking(runs, r=0, threshold=0.95, title=""):
     label, groups, _ = groups_of(runs.snap["W"][r, q], runs.snap["b"][r, q], runs.snap["V"][r, q], threshold)
     taken = runs.ckpt_step[r] >= 0
     st, wv = runs.ckpt_step[r][taken], runs.neuron["wv_norm"][r][taken]
-    fig, ax = plt.subplots(figsize=(5.6, 3.8), layout="constrained")
+    fig, ax = plt.subplots(figsize=(6.8, 4.2), layout="constrained")
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     ok = st > 0
     for j, g in enumerate(groups[:10]):
@@ -283,7 +283,7 @@ def group_unlocking(runs, r=0, threshold=0.95, title=""):
         cls = "class 1" if (runs.snap["V"][r, q][0, m] - runs.snap["V"][r, q][1, m]).sum() > 0 else "class 2"
         t_u = unlock_step(st, total)
         col = colors[j % len(colors)]
-        ax.plot(st[ok], total[ok] / total[-1], color=col, label=f"group {j + 1}: {m.sum()} neurons, {cls}, unlocks at {t_u}")
+        ax.plot(st[ok], total[ok] / total[-1], color=col, label=f"group {j + 1}: {m.sum()} neuron{'s' if m.sum() != 1 else ''}, {cls}, unlocks at {t_u}")
         ax.axvline(t_u, color=col, ls=":", lw=1)
     ax.axhline(UNLOCK_SHARE, color="0.4", ls="--", lw=0.8, label=f"{UNLOCK_SHARE:g} of the final value")
     ax.set_xscale("log")
@@ -291,7 +291,7 @@ def group_unlocking(runs, r=0, threshold=0.95, title=""):
     ax.set_xlabel("optimiser step (batch 4)")
     ax.set_ylabel("group's sum |w_i||v_i| / its final value")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left")  # before the race (small steps) every curve is far below 1
     ax.set_title(title, fontsize=9)
     return fig
 
