@@ -18,6 +18,7 @@ rule plot_survey:
     params:
         files=lambda wc: SURVEY.table_options(SURVEY.figure_inputs(LOTTERY, wc.kind)),
         dpi=SURVEY.dpi,
+        figures=SURVEY.figure_version,
     wildcard_constraints:
         kind="scaling|movement|supermask|overlap|manifold",
     resources:

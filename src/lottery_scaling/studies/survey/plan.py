@@ -55,6 +55,10 @@ def _positive_int(value) -> bool:
 class SurveyPlan:
     """Everything the survey study's rules need, from `config` and the results folder `results`."""
 
+    # A params entry of plot_survey: changing it redraws the survey figures of existing results
+    # folders (a figure's code is not something Snakemake watches).
+    figure_version = "2: figures for a reader of the survey (issue 22)"
+
     def __init__(self, config: dict, results: str, limits: Limits | None = None, lottery=None):
         self.config = config
         self.R = results
