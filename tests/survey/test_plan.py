@@ -158,3 +158,24 @@ def test_the_survey_config_fits_a_small_machine_and_its_linearised_evaluation_se
     with pytest.raises(ConfigError) as info:  # the linearised test-set evaluation: 8 arrays of 1000 x 10001 floats
         SurveyPlan(config, "res")
     assert info.value.key == "survey.widths" and "survey-linearised: 8 networks of width 1000" in str(info.value)
+
+
+def test_training_jobs_ask_for_their_estimated_memory():
+    """mem_mb of the survey's training rules: 2000 for small jobs (the old fixed value), the estimate
+    above an interpreter allowance for large ones, and more on a retry."""
+    from lottery_scaling import limits
+
+    small = SurveyPlan(load("config/test.yaml"), "res")
+    assert small.train_mem("edgepopup", small.settings["widths"][0]) == 2000
+    assert small.train_mem("linearised", small.settings["widths"][0], attempt=2) == 4000
+    config = load("config/survey.yaml")
+    config["experiments"]["x2_silu"].update(widths=[10, 40, 100, 20000])
+    config["survey"].update(widths=[10, 40, 100, 20000], manifold_widths=[], supermask_widths=[40])
+    config["limits"] = {"max_job_memory": "100G", "max_train_work": 1e30}
+    big = SurveyPlan(config, "res")
+    e = big._lottery.experiments["x2_silu"]
+    _, memory, _ = limits.survey_train_estimate("linearised", e.n_seeds, 20000, e.settings["n_train"],
+                                                e.settings["n_test"], e.settings["steps"], big.threads)
+    assert memory > 2**30  # the point of the test: a job well over the old fixed 2000 MB
+    assert big.train_mem("linearised", 20000) == 1000 + -(-memory // 2**20)
+    assert big.train_mem("imp", 40) == 2000

@@ -36,7 +36,7 @@ rule survey_edgepopup:
     threads: SURVEY.threads
     resources:
         runtime=120,
-        mem_mb=2000,
+        mem_mb=lambda wc, attempt: SURVEY.train_mem("edgepopup", wc.width, attempt),
     shell:
         "lottery-scaling survey-edgepopup --networks {input:q} {params.options} --threads {threads} "
         "--out {output.masks:q} --out-table {output.table:q} > {log:q} 2>&1"
@@ -58,7 +58,7 @@ rule survey_imp:
     threads: SURVEY.threads
     resources:
         runtime=120,
-        mem_mb=2000,
+        mem_mb=lambda wc, attempt: SURVEY.train_mem("imp", wc.width, attempt),
     shell:
         "lottery-scaling survey-imp --networks {input:q} {params.options} --threads {threads} "
         "--out {output.masks:q} --out-table {output.table:q} > {log:q} 2>&1"
@@ -101,7 +101,7 @@ rule survey_linearised:
     threads: SURVEY.threads
     resources:
         runtime=120,
-        mem_mb=2000,
+        mem_mb=lambda wc, attempt: SURVEY.train_mem("linearised", wc.width, attempt),
     shell:
         "lottery-scaling survey-linearised --networks {input:q} {params.options} --threads {threads} "
         "--out {output:q} > {log:q} 2>&1"

@@ -175,6 +175,23 @@ class SurveyPlan:
             L.check_estimate("survey.supermask", "analysis", limits.survey_supermask_estimate(
                 all_seeds, w, n_test, len(m.keeps), m.random_draws))
 
+    def train_mem(self, method, width, attempt=1):
+        """MB a training job (edgepopup, linearised, imp) asks for: its estimated peak arrays
+        (limits.survey_train_estimate, 1.5-1.8x the measured peak) above 1000 MB for the interpreter,
+        at least 2000; a retry (profile: retries) asks for 2x, 3x as much."""
+        import math
+
+        from ... import limits
+
+        s = self.settings
+        e = self._lottery.experiments[s["experiment"]]
+        seeds = e.n_seeds if s["max_seeds"] is None else min(e.n_seeds, s["max_seeds"])
+        extra = {"edgepopup": {"keeps": len(self.sub["edgepopup"].keeps)}, "linearised": {},
+                 "imp": {"keeps": len(self.sub["imp"].sparsities), "rounds": self.sub["imp"].rounds}}[method]
+        _, memory, _ = limits.survey_train_estimate(method, seeds, int(width), e.settings["n_train"],
+                                                    e.settings["n_test"], e.settings["steps"], self.threads, **extra)
+        return attempt * max(2000, 1000 + math.ceil(memory / 2**20))
+
     # ---- inputs (the lottery study's merged networks) ----
 
     def networks(self, lottery, width):
