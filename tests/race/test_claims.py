@@ -1,6 +1,6 @@
-"""Race claims rules that can fail: each replaced rule passes realistic data and fails its null
+"""Race claims rules that can fail: each rule passes realistic data and fails its null
 (random directions, an init that is not small, a power law, equal cluster counts, a random
-regrouping, shuffled labels, inputs that never settle). Synthetic tables; the numbers of the
+regrouping, shuffled labels, inputs that never settle, unrelated angles). Synthetic tables; the numbers of the
 realistic ones are those of the digits default (docs/race-claims.md)."""
 
 from types import SimpleNamespace
@@ -398,3 +398,86 @@ def test_imp_within_clusters_beats_a_random_split_only_when_clusters_matter():
     # the null: clusters unrelated to the pruning (a random labelling) are no better than a random split
     used, within, null_q95 = imp.within_cluster_spearman(angle, pruned, rng.permutation(label), seed=0)
     assert within <= null_q95
+
+
+# ---- the nulls of the simpler rules: outgoing alignment, init / early ranking, cluster share, IMP ----
+
+def rows_of(alignment=None, counts=None, imp=None):
+    rows = claims.judge("e", MAIN, empty_alignment() if alignment is None else alignment,
+                        empty_counts() if counts is None else counts, empty_merge(), imp, None, T)
+    return {r["claim"]: r for r in rows}
+
+
+def test_outgoing_alignment_fails_random_outgoing_weights():
+    # random 2-d outgoing weights: the share with |cos(v_i, (1, -1))| >= 0.99 is 2 arccos(0.99) / pi ~ 0.09
+    rng = np.random.default_rng(0)
+    shares = []
+    for _ in range(3):
+        V = rng.standard_normal((2, 300))
+        cos = np.abs(V[0] - V[1]) / (np.sqrt(2) * np.linalg.norm(V, axis=0))
+        shares.append(float(np.mean(cos >= 0.99)))
+    assert np.mean(shares) == pytest.approx(2 * np.arccos(0.99) / np.pi, abs=0.04)
+    null = alignment_table(init=INIT, before_drop=ALIGNED)
+    null.loc[null["time"] == "before_drop", "aligned_share"] = shares
+    assert rows_of(null)["race_outgoing_aligned_before_drop"]["verdict"] == "not supported"
+    real = alignment_table(init=INIT, before_drop={**ALIGNED, "aligned_share": 0.8})
+    assert rows_of(real)["race_outgoing_aligned_before_drop"]["verdict"] == "supported"
+
+
+def _spearman_of_unrelated(rng, neurons=300):
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(rng.uniform(80, 100, neurons), rng.lognormal(0, 3, neurons)).statistic)
+
+
+def test_init_ranking_fails_angles_unrelated_to_the_final_norm():
+    rng = np.random.default_rng(1)
+    unrelated = [_spearman_of_unrelated(rng) for _ in range(3)]
+    assert max(abs(s) for s in unrelated) < 0.2
+    null = alignment_table(init={**INIT, "spearman": 0.0}, early={**ALIGNED, "spearman": -0.99})
+    null.loc[null["time"] == "init", "spearman"] = unrelated
+    assert rows_of(null)["race_init_alignment_predicts_norm"]["verdict"] == "not supported"
+    real = alignment_table(init={**INIT, "spearman": -0.42}, early={**ALIGNED, "spearman": -0.99})
+    assert rows_of(real)["race_init_alignment_predicts_norm"]["verdict"] == "supported"
+
+
+def test_early_better_fails_when_the_early_angles_add_nothing():
+    # no update between init and the early checkpoint: the same ranking, difference 0 in every run
+    same = alignment_table(init={**INIT, "spearman": -0.42}, early={**ALIGNED, "spearman": -0.42})
+    assert rows_of(same)["race_early_alignment_predicts_better"]["verdict"] == "not supported"
+    # early angles as uninformative as fresh random ones: one run ranks worse than at init
+    noisy = alignment_table(init={**INIT, "spearman": -0.42}, early={**ALIGNED, "spearman": -0.42})
+    noisy.loc[noisy["time"] == "early", "spearman"] = [-0.5, -0.45, -0.3]
+    assert rows_of(noisy)["race_early_alignment_predicts_better"]["verdict"] == "not supported"
+    real = alignment_table(init={**INIT, "spearman": -0.42}, early={**ALIGNED, "spearman": -0.99})
+    assert rows_of(real)["race_early_alignment_predicts_better"]["verdict"] == "supported"
+
+
+def test_cluster_share_fails_random_directions():
+    # untrained (random) directions of (w_i, b_i) in 65 dimensions: no two within cos-sim 0.95
+    rng = np.random.default_rng(2)
+    counts = []
+    for _ in range(3):
+        W, b, V = rng.standard_normal((300, 64)), rng.standard_normal(300), rng.standard_normal((2, 300))
+        counts.append(int(np.unique(clusters.greedy_clusters(W, b, V, 0.95)).size))
+    assert min(counts) == 300
+    null = counts_table({200: [2, 2, 2]}, {200: counts})
+    assert rows_of(counts=null)["race_clusters_fewer_than_neurons"]["verdict"] == "not supported"
+    real = counts_table({200: [2, 2, 2]}, {200: [58, 57, 60]})
+    assert rows_of(counts=real)["race_clusters_fewer_than_neurons"]["verdict"] == "supported"
+
+
+def test_imp_ranking_fails_angles_unrelated_to_the_pruning():
+    rng = np.random.default_rng(3)
+    from scipy.stats import spearmanr
+
+    unrelated = [float(spearmanr(rng.uniform(0, 90, 300), rng.integers(0, 65, 300)).statistic) for _ in range(3)]
+    assert max(abs(s) for s in unrelated) < 0.2
+
+    def imp_table(spearmans):
+        return pd.DataFrame({"sparsity": 0.2, "seed": range(len(spearmans)), "spearman_early": spearmans,
+                             "ticket_test_acc": 0.96, "unpruned_test_acc": 0.96, "within_clusters": 2,
+                             "spearman_within": np.nan, "spearman_within_null_q95": np.nan})
+
+    assert rows_of(imp=imp_table(unrelated))["race_early_alignment_predicts_imp"]["verdict"] == "not supported"
+    assert rows_of(imp=imp_table([0.82, 0.8, 0.85]))["race_early_alignment_predicts_imp"]["verdict"] == "supported"

@@ -8,6 +8,10 @@ A claim the configured runs cannot judge (no second n, an IMP sparsity not run, 
 before-drop snapshot, ...) is "not tested" with the reason.
 
 Every rule is one that a null fails (tests/race/test_claims.py shows each):
+- outgoing weights aligned: random 2-d outgoing weights (about 0.09 aligned) fail;
+- init and early rankings, IMP ranking: angles unrelated to the final norm or to the pruning
+  (Spearman about 0) fail, and early angles that add nothing to the init ones fail "better";
+- clusters fewer than neurons: random directions (one cluster per neuron) fail;
 - silent alignment: random directions (the init angles are exactly that) fail the angle part;
   an init that is not small (the experiment's larger sigmas, reported in the detail) fails it
   too, and fails the norm part once the init norms are a fair share of the final ones;
