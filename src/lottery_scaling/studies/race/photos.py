@@ -1,11 +1,13 @@
 """The race study's offline 1024-input natural-image task: 32x32 grayscale tiles of the two photos
 scikit-learn bundles (`sklearn/datasets/images/china.jpg` and `flower.jpg`, 427 x 640 RGB).
 
-Why these and not the digits upsampled to 32x32: the race's questions at the paper's scale are
-about 1024-dimensional natural-image inputs, whose covariance has full rank and a power-law
-spectrum like CIFAR-10's. Upsampled digits are 1024 numbers but lie in a 64-dimensional subspace
-(any interpolation is a linear map of the 64 pixels), so 960 of a neuron's 1024 directions never
-receive gradient; tiles of photographs have none of that.
+Why these and not the digits upsampled to 32x32: the first layer's gradient lies in the span of
+the training inputs. Upsampled digits are 1024 numbers in a 64-dimensional subspace (any
+interpolation is a linear map of the 64 pixels), so that span has at most 64 dimensions whatever
+n is; for photo tiles, as for CIFAR-10, it has min(n, 1024), and the inputs have natural-image
+statistics (a full-rank covariance with a falling spectrum). What the task is not: CIFAR-10. The
+class is which photo a tile comes from, test tiles neighbour training tiles of the same two images,
+and n <= 400 < 1024 (no n > D).
 
 Task (same shape as the other race data sets, `data.TaskData`): the photo is the class. Tiles are
 the non-overlapping 32x32 squares of a 13 x 20 grid from the top-left corner (the last 11 rows of
