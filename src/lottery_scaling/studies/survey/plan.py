@@ -134,7 +134,7 @@ class SurveyPlan:
         network) against limits.max_train_work, counted like the lottery trainings they repeat."""
         s = self.settings
         e = self._lottery.experiments[s["experiment"]]
-        seeds = e.n_seeds if s["max_seeds"] is None else min(e.n_seeds, s["max_seeds"])
+        seeds = self._trained_seeds()
         unit = seeds * e.settings["steps"] * e.settings["n_train"]
         keeps, imp = len(self.sub["edgepopup"].keeps), self.sub["imp"]
         total = sum(s["widths"]) * unit * (keeps + 1)
@@ -154,20 +154,15 @@ class SurveyPlan:
         from ... import limits
 
         s, L = self.settings, self.limits
-        n_train, n_test, steps = e.settings["n_train"], e.settings["n_test"], e.settings["steps"]
+        n_train, n_test = e.settings["n_train"], e.settings["n_test"]
         all_seeds = e.n_seeds  # the supermask job reads every seed of its file (max_seeds does not apply)
-        ep, imp = self.sub["edgepopup"], self.sub["imp"]
+        ep = self.sub["edgepopup"]
         for w in s["widths"]:
-            for method, key, extra in (("edgepopup", "survey.edgepopup", {"keeps": len(ep.keeps)}),
-                                       ("linearised", "survey.widths", {})):
-                _, memory, detail = limits.survey_train_estimate(method, seeds, w, n_train, n_test, steps, self.threads,
-                                                                 **extra)
-                L.check_memory(key, memory, detail)
+            for method, key in (("edgepopup", "survey.edgepopup"), ("linearised", "survey.widths")):
+                L.check_memory(key, *self._train_memory(method, w))
         if s["overlap_width"] is not None:
             w = s["overlap_width"]
-            _, memory, detail = limits.survey_train_estimate("imp", seeds, w, n_train, n_test, steps, self.threads,
-                                                             keeps=len(imp.sparsities), rounds=imp.rounds)
-            L.check_memory("survey.imp", memory, detail)
+            L.check_memory("survey.imp", *self._train_memory("imp", w))
             L.check_estimate("survey.overlap", "analysis", limits.survey_overlap_estimate(
                 seeds, w, n_train, len(ep.keeps), 3, self.sub["overlap"].null_draws))
         m = self.sub["supermask"]
@@ -175,21 +170,30 @@ class SurveyPlan:
             L.check_estimate("survey.supermask", "analysis", limits.survey_supermask_estimate(
                 all_seeds, w, n_test, len(m.keeps), m.random_draws))
 
+    def _trained_seeds(self) -> int:
+        """Seeds each training job trains: the experiment's, or the first survey.max_seeds."""
+        e = self._lottery.experiments[self.settings["experiment"]]
+        return e.n_seeds if self.settings["max_seeds"] is None else min(e.n_seeds, self.settings["max_seeds"])
+
+    def _train_memory(self, method, width):
+        """(bytes, detail) of limits.survey_train_estimate for one training job (edgepopup, linearised, imp)."""
+        from ... import limits
+
+        e = self._lottery.experiments[self.settings["experiment"]]
+        imp = self.sub["imp"]
+        extra = {"edgepopup": {"keeps": len(self.sub["edgepopup"].keeps)}, "linearised": {},
+                 "imp": {"keeps": len(imp.sparsities), "rounds": imp.rounds}}[method]
+        _, memory, detail = limits.survey_train_estimate(method, self._trained_seeds(), int(width), e.settings["n_train"],
+                                                         e.settings["n_test"], e.settings["steps"], self.threads, **extra)
+        return memory, detail
+
     def train_mem(self, method, width, attempt=1):
         """MB a training job (edgepopup, linearised, imp) asks for: its estimated peak arrays
         (limits.survey_train_estimate, 1.5-1.8x the measured peak) above 1000 MB for the interpreter,
         at least 2000; a retry (profile: retries) asks for 2x, 3x as much."""
         import math
 
-        from ... import limits
-
-        s = self.settings
-        e = self._lottery.experiments[s["experiment"]]
-        seeds = e.n_seeds if s["max_seeds"] is None else min(e.n_seeds, s["max_seeds"])
-        extra = {"edgepopup": {"keeps": len(self.sub["edgepopup"].keeps)}, "linearised": {},
-                 "imp": {"keeps": len(self.sub["imp"].sparsities), "rounds": self.sub["imp"].rounds}}[method]
-        _, memory, _ = limits.survey_train_estimate(method, seeds, int(width), e.settings["n_train"],
-                                                    e.settings["n_test"], e.settings["steps"], self.threads, **extra)
+        memory, _ = self._train_memory(method, width)
         return attempt * max(2000, 1000 + math.ceil(memory / 2**20))
 
     # ---- inputs (the lottery study's merged networks) ----
